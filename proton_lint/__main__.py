@@ -1,0 +1,3 @@
+from proton_lint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Baseline files: accept today's findings, fail only on new ones.
+
+Entries are keyed by file, rule and logical path (the node the finding is about), never by line
+number, so a baseline survives edits that move lines. Findings without a logical path (layout
+findings) are keyed by their message instead. Keys are a multiset: two identical findings need two
+entries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from proton_lint import __version__
+from proton_lint.findings import Finding
+
+BASELINE_VERSION = 1
+
+
+class BaselineError(Exception):
+    """An unreadable baseline file (exit code 2)."""
+
+
+def _key(path: str, rule: str, logical_path: str, message: str) -> tuple[str, str, str]:
+    return (path, rule, logical_path or f"message:{message}")
+
+
+def write(path: Path, findings: list[Finding]) -> None:
+    entries = [
+        {"path": f.path, "rule": f.rule, "logical_path": f.logical_path, "message": f.message}
+        for f in sorted(findings, key=Finding.sort_key)
+    ]
+    body = {"version": BASELINE_VERSION, "tool": f"proton-lint {__version__}", "findings": entries}
+    path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+
+
+def load(path: Path) -> Counter:
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"{path}:{exc.lineno}: not JSON ({exc.msg}); write it with --write-baseline") from None
+    if not isinstance(body, dict) or body.get("version") != BASELINE_VERSION or not isinstance(body.get("findings"), list):
+        raise BaselineError(f"{path}: not a proton-lint baseline (version {BASELINE_VERSION}); write it with --write-baseline")
+    keys: Counter = Counter()
+    for entry in body["findings"]:
+        if isinstance(entry, dict):
+            keys[_key(entry.get("path", ""), entry.get("rule", ""), entry.get("logical_path", ""), entry.get("message", ""))] += 1
+    return keys
+
+
+def filter_known(findings: list[Finding], known: Counter) -> list[Finding]:
+    """The findings the baseline does not account for."""
+    remaining = Counter(known)
+    new = []
+    for finding in sorted(findings, key=Finding.sort_key):
+        key = _key(finding.path, finding.rule, finding.logical_path, finding.message)
+        if remaining[key] > 0:
+            remaining[key] -= 1
+        else:
+            new.append(finding)
+    return new

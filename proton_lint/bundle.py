@@ -1,0 +1,240 @@
+"""The Bundle: one Proton template bundle (or component), whatever it was read from.
+
+A bundle is a set of files addressed by POSIX paths relative to the bundle root
+(``schema/schema.yaml``, ``infrastructure/manifest.yaml``), read lazily from a folder or from an
+archive held in memory. YAML files are parsed once and cached.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Protocol
+
+from proton_lint.source import YamlDocument, parse_yaml
+
+SCHEMA_FILE = "schema/schema.yaml"
+ENV_INFRA = "infrastructure"
+INSTANCE_INFRA = "instance_infrastructure"
+PIPELINE_INFRA = "pipeline_infrastructure"
+INFRA_DIRS = (ENV_INFRA, INSTANCE_INFRA, PIPELINE_INFRA)
+#: Pre-GA folder names that Proton no longer accepts (BND-08).
+LEGACY_INFRA_DIRS = ("pipeline",)
+#: Folders that never belong to a bundle: version control, dependencies, caches, build output.
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".terraform",
+        "cdk.out", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode",
+    }
+)
+
+
+class BundleKind(enum.Enum):
+    ENVIRONMENT = "environment"
+    SERVICE = "service"
+    COMPONENT = "component"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class FileSource(Protocol):
+    """Where a bundle's files come from."""
+
+    def sizes(self) -> dict[str, int]: ...
+    def read(self, rel: str) -> bytes: ...
+    def display(self, rel: str = "") -> str: ...
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory, as findings show it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+class DirSource:
+    """Files of a bundle folder on disk (VCS, dependency and cache folders left out)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._display = display_path(root)
+
+    @cached_property
+    def _sizes(self) -> dict[str, int]:
+        sizes: dict[str, int] = {}
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            rel_dir = os.path.relpath(dirpath, self.root)
+            for name in sorted(filenames):
+                rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+                try:
+                    sizes[rel] = os.stat(os.path.join(dirpath, name)).st_size
+                except OSError:
+                    continue  # a dangling link: nothing Proton could package either
+        return sizes
+
+    def sizes(self) -> dict[str, int]:
+        return self._sizes
+
+    def read(self, rel: str) -> bytes:
+        return (self.root / rel).read_bytes()
+
+    def display(self, rel: str = "") -> str:
+        if not rel:
+            return self._display
+        return rel if self._display == "." else f"{self._display}/{rel}"
+
+
+class MemorySource:
+    """Files of a bundle read from an archive; displayed as ``archive.tar.gz!/prefix/file``."""
+
+    def __init__(self, files: dict[str, bytes], archive_display: str, prefix: str = "") -> None:
+        self.prefix = prefix.strip("/")
+        self.archive_display = archive_display
+        cut = len(self.prefix) + 1 if self.prefix else 0
+        self._files = {
+            name[cut:]: data for name, data in files.items() if not self.prefix or name.startswith(self.prefix + "/")
+        }
+
+    def sizes(self) -> dict[str, int]:
+        return {name: len(data) for name, data in self._files.items()}
+
+    def read(self, rel: str) -> bytes:
+        return self._files[rel]
+
+    def display(self, rel: str = "") -> str:
+        inner = "/".join(p for p in (self.prefix, rel) if p)
+        return f"{self.archive_display}!/{inner}" if inner else self.archive_display
+
+
+@dataclass
+class Bundle:
+    """One bundle: its files, what kind it is, and where it sits in a template-sync layout."""
+
+    source: FileSource
+    kind: BundleKind = BundleKind.UNKNOWN
+    #: "sync" (<template>/vN/), "flat" (pre-sync folder or repository root), "archive", "component"
+    layout: str = "flat"
+    template_name: str | None = None
+    version_dir: str | None = None
+    major: int | None = None
+    #: set by discovery when an explicit path or config says so
+    declared_customer_managed: bool | None = None
+    _docs: dict[str, YamlDocument] = field(default_factory=dict, repr=False)
+
+    # -- files -------------------------------------------------------------------------------
+    @property
+    def files(self) -> dict[str, int]:
+        """Every file in the bundle with its size in bytes."""
+        return self.source.sizes()
+
+    def has(self, rel: str) -> bool:
+        return rel in self.files
+
+    def has_dir(self, rel: str) -> bool:
+        prefix = rel.rstrip("/") + "/"
+        return any(name.startswith(prefix) for name in self.files)
+
+    def files_in(self, rel_dir: str) -> list[str]:
+        """Files directly inside ``rel_dir`` (not in its subfolders)."""
+        prefix = rel_dir.rstrip("/") + "/" if rel_dir else ""
+        return [n for n in self.files if n.startswith(prefix) and "/" not in n[len(prefix):]]
+
+    def read_text(self, rel: str) -> str:
+        return self.source.read(rel).decode("utf-8", errors="replace")
+
+    def yaml(self, rel: str) -> YamlDocument | None:
+        """The parsed YAML file, or None if the bundle has no such file."""
+        if rel not in self._docs:
+            if not self.has(rel):
+                return None
+            try:
+                self._docs[rel] = parse_yaml(self.source.read(rel))
+            except OSError as exc:
+                doc = YamlDocument(text="")
+                from proton_lint.source import YamlProblem
+                from proton_lint.findings import Span
+
+                doc.problems.append(YamlProblem("encoding", f"cannot read the file: {exc.strerror}", Span(1, 1)))
+                self._docs[rel] = doc
+        return self._docs[rel]
+
+    def display(self, rel: str = "") -> str:
+        return self.source.display(rel)
+
+    @property
+    def root(self) -> str:
+        return self.source.display()
+
+    # -- structure ---------------------------------------------------------------------------
+    @property
+    def infra_dirs(self) -> list[str]:
+        """Infrastructure folders present, in Proton's order, legacy names included."""
+        return [d for d in (*INFRA_DIRS, *LEGACY_INFRA_DIRS) if self.has_dir(d)]
+
+    @property
+    def manifests(self) -> list[str]:
+        """Paths of the manifest files this bundle has (or should have)."""
+        if self.kind is BundleKind.COMPONENT:
+            return ["manifest.yaml"]
+        return [f"{d}/manifest.yaml" for d in self.infra_dirs if self.has(f"{d}/manifest.yaml")]
+
+    @property
+    def schema(self) -> YamlDocument | None:
+        return self.yaml(SCHEMA_FILE)
+
+    @property
+    def schema_root(self) -> dict:
+        """The mapping under the schema file's ``schema:`` key, or {} if there is none."""
+        doc = self.schema
+        if doc is None or not isinstance(doc.data, dict):
+            return {}
+        root = doc.data.get("schema")
+        return root if isinstance(root, dict) else {}
+
+    @property
+    def customer_managed(self) -> bool:
+        """A customer-managed environment: an environment bundle that is only a schema."""
+        if self.declared_customer_managed is not None:
+            return self.declared_customer_managed
+        return self.kind is BundleKind.ENVIRONMENT and not self.infra_dirs and self.has(SCHEMA_FILE)
+
+    def manifest_entries(self, rel: str) -> list[dict]:
+        """The ``infrastructure.templates`` entries of a manifest that are mappings."""
+        doc = self.yaml(rel)
+        if doc is None or not isinstance(doc.data, dict):
+            return []
+        infra = doc.data.get("infrastructure")
+        templates = infra.get("templates") if isinstance(infra, dict) else None
+        return [t for t in templates if isinstance(t, dict)] if isinstance(templates, list) else []
+
+    def engines(self) -> set[str]:
+        """Every ``rendering_engine`` named by the bundle's manifests (legacy ``engine`` too)."""
+        found = set()
+        for rel in self.manifests:
+            for entry in self.manifest_entries(rel):
+                engine = entry.get("rendering_engine", entry.get("engine"))
+                if isinstance(engine, str):
+                    found.add(engine)
+        return found
+
+
+def detect_kind(bundle: Bundle) -> BundleKind:
+    """What the bundle is: from the schema's input types when they agree, else from its folders."""
+    root = bundle.schema_root
+    has_env = "environment_input_type" in root
+    has_service = "service_input_type" in root or "pipeline_input_type" in root
+    if has_env != has_service:
+        return BundleKind.ENVIRONMENT if has_env else BundleKind.SERVICE
+    dirs = bundle.infra_dirs
+    if INSTANCE_INFRA in dirs or PIPELINE_INFRA in dirs or "pipeline" in dirs:
+        return BundleKind.SERVICE
+    if ENV_INFRA in dirs or has_env:
+        return BundleKind.ENVIRONMENT
+    return BundleKind.UNKNOWN

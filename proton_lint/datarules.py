@@ -1,0 +1,217 @@
+"""Rules that are data: YAML rule packs whose rules are JSON Schemas over one target document.
+
+A pack is a YAML file with a ``rules:`` list. Each rule::
+
+    - id: PL203
+      slug: manifest-legacy-engine-key
+      severity: error
+      summary: The manifest uses the pre-GA key `engine:`.
+      target: manifest            # manifest | schema | component-manifest
+      when: {kind: [service]}     # optional: kind, engine, customer_managed, layout
+      message: "`engine:` was replaced by `rendering_engine:`"   # {error} {key} {value} {missing}
+      messages: {required: "..."}   # per JSON Schema keyword, overrides message
+      schema: {...}               # JSON Schema (2020-12) the target document must satisfy
+      what/why/fix/source: ...    # the doc
+      base: environment
+      bad: {files: {...}}
+      good: {files: {...}}
+
+Every validation error becomes one finding, located at the failing node (for ``propertyNames``
+errors, at the offending key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from proton_lint.bundle import SCHEMA_FILE, Bundle, BundleKind
+from proton_lint.findings import Finding, Severity
+from proton_lint.rules import EXAMPLE_BASES, Example, Rule
+from proton_lint.source import parse_yaml
+
+TARGETS = ("manifest", "schema", "component-manifest")
+
+#: The shape of a rule pack entry, checked before any rule of the pack is used.
+PACK_SCHEMA: dict = {
+    "type": "object",
+    "required": ["rules"],
+    "properties": {
+        "rules": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "slug", "severity", "summary", "target", "schema"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string"},
+                    "slug": {"type": "string"},
+                    "severity": {"enum": ["error", "warning", "info"]},
+                    "summary": {"type": "string"},
+                    "target": {"enum": list(TARGETS)},
+                    "when": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "kind": {"type": "array", "items": {"enum": [k.value for k in BundleKind]}},
+                            "engine": {"type": "array", "items": {"type": "string"}},
+                            "customer_managed": {"type": "boolean"},
+                            "layout": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                    "message": {"type": "string"},
+                    "messages": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "schema": {"type": ["object", "boolean"]},
+                    "what": {"type": "string"},
+                    "why": {"type": "string"},
+                    "fix": {"type": "string"},
+                    "source": {"type": "string"},
+                    "base": {"enum": list(EXAMPLE_BASES)},
+                    "bad": {"$ref": "#/$defs/example"},
+                    "good": {"$ref": "#/$defs/example"},
+                },
+            },
+        }
+    },
+    "$defs": {
+        "example": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "files": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+                "location": {"type": "string"},
+                "archive": {"type": "boolean"},
+            },
+        }
+    },
+}
+
+
+class RulePackError(ValueError):
+    """A rule pack that cannot be loaded (exit code 2)."""
+
+
+def _example(data: dict | None) -> Example:
+    data = data or {}
+    return Example(
+        files=dict(data.get("files", {})),
+        location=data.get("location", "my-template/v1"),
+        archive=bool(data.get("archive", False)),
+    )
+
+
+class DataRule(Rule):
+    """A rule defined by a JSON Schema over a manifest or schema file."""
+
+    def __init__(self, spec: dict, origin: str) -> None:
+        from jsonschema import Draft202012Validator
+
+        self.id = spec["id"]
+        self.slug = spec["slug"]
+        self.severity = Severity.parse(spec["severity"])
+        self.summary = spec["summary"]
+        self.rule_target = spec["target"]
+        self.when = spec.get("when", {})
+        self.message = spec.get("message", "{error}")
+        #: per JSON Schema keyword (``required``, ``enum``, ...): a message template for its errors
+        self.messages = spec.get("messages", {})
+        self.what = spec.get("what", "")
+        self.why = spec.get("why", "")
+        self.fix = spec.get("fix", "")
+        self.source = spec.get("source", "")
+        self.base = spec.get("base", "environment")
+        self.bad = _example(spec.get("bad"))
+        self.good = _example(spec.get("good"))
+        self.origin = origin
+        Draft202012Validator.check_schema(spec["schema"])
+        self.validator = Draft202012Validator(spec["schema"])
+
+    def applies(self, bundle: Bundle) -> bool:
+        when = self.when
+        if "kind" in when and bundle.kind.value not in when["kind"]:
+            return False
+        if "customer_managed" in when and bundle.customer_managed != when["customer_managed"]:
+            return False
+        if "layout" in when and bundle.layout not in when["layout"]:
+            return False
+        if "engine" in when and not (bundle.engines() & set(when["engine"])):
+            return False
+        return True
+
+    def _documents(self, bundle: Bundle) -> list[str]:
+        if self.rule_target == "schema":
+            return [SCHEMA_FILE] if bundle.has(SCHEMA_FILE) else []
+        if self.rule_target == "component-manifest":
+            return bundle.manifests if bundle.kind is BundleKind.COMPONENT else []
+        return bundle.manifests
+
+    def check(self, bundle: Bundle) -> Iterable[Finding]:
+        seen: set[tuple] = set()
+        for rel in self._documents(bundle):
+            doc = bundle.yaml(rel)
+            if doc is None or not doc.ok or doc.data is None:
+                continue  # PL106 reports unreadable YAML; schemas cannot judge it
+            for error in self.validator.iter_errors(doc.data):
+                path = tuple(error.absolute_path)
+                on_key = "propertyNames" in error.absolute_schema_path
+                if on_key:
+                    path = (*path, error.instance)
+                key = path[-1] if path else ""
+                template = self.messages.get(str(error.validator), self.message)
+                message = template.format(
+                    error=error.message, key=key, value=_short(error.instance), missing=_missing(error)
+                )
+                if (rel, path, message) in seen:
+                    continue
+                seen.add((rel, path, message))
+                yield self.finding(bundle, rel, message, at=path, key=on_key or _is_key_error(error))
+
+
+def _is_key_error(error: Any) -> bool:
+    """Errors about a forbidden key point at the key, not at its value."""
+    return error.validator in ("not", "false") or error.schema is False
+
+
+def _missing(error: Any) -> str:
+    """For ``required`` errors: the missing property's name."""
+    if error.validator == "required":
+        return str(error.message).split("'")[1] if "'" in error.message else ""
+    return ""
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def load_pack(path: Path | Any, origin: str | None = None) -> list[DataRule]:
+    """Load one YAML rule pack (a Path or an importlib.resources Traversable)."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    name = str(path)
+    doc = parse_yaml(path.read_bytes())
+    if doc.problems:
+        problem = doc.problems[0]
+        raise RulePackError(f"{name}:{problem.span.line}: {problem.message}")
+    errors = sorted(Draft202012Validator(PACK_SCHEMA).iter_errors(doc.data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        line = doc.span_of(tuple(err.absolute_path)).line
+        raise RulePackError(f"{name}:{line}: {err.message}")
+    rules = []
+    for i, spec in enumerate(doc.data["rules"]):
+        try:
+            rules.append(DataRule(spec, origin or name))
+        except SchemaError as exc:
+            line = doc.span_of(("rules", i, "schema")).line
+            raise RulePackError(f"{name}:{line}: rule {spec['id']} has an invalid JSON Schema: {exc.message}") from None
+    return rules
+
+
+def pack_files(location: Path | Any) -> list[Any]:
+    """The ``*.yaml`` files of a pack location (a file, or a folder's files in name order)."""
+    if location.is_file():
+        return [location]
+    return sorted((p for p in location.iterdir() if p.name.endswith((".yaml", ".yml"))), key=lambda p: p.name)

@@ -1,0 +1,211 @@
+"""From the paths a user gives to the bundles to lint.
+
+Folders are walked (VCS, dependency and cache folders skipped, ``--exclude`` globs honoured) and
+every bundle root found is linted once: a folder with ``schema/schema.yaml`` or an infrastructure
+folder holding a ``manifest.yaml``; a folder holding a ``manifest.yaml`` and its IaC file is a
+directly defined component. Single files map to the bundle they belong to, and ``.tar.gz`` files
+are read safely in memory. Problems found on the way are returned as notes for the rule engine.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proton_lint.archive import ArchiveRefused, read_archive
+from proton_lint.bundle import (
+    INFRA_DIRS,
+    LEGACY_INFRA_DIRS,
+    SCHEMA_FILE,
+    SKIP_DIRS,
+    Bundle,
+    BundleKind,
+    DirSource,
+    MemorySource,
+    detect_kind,
+    display_path,
+)
+from proton_lint.findings import Span
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+#: Anything that looks like a major-version folder, canonical (v1) or not (version1, v01, V2).
+VERSION_DIR_LIKE = re.compile(r"^(?:v|ver|version|major)[-_.]?\d+(?:\.\d+)*$", re.IGNORECASE)
+CANONICAL_VERSION_DIR = re.compile(r"^v(0|[1-9][0-9]*)$")
+
+
+class DiscoveryError(Exception):
+    """A path the user gave cannot be used (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A problem found while discovering, reported under a discovery rule's ID."""
+
+    rule: str
+    path: str
+    message: str
+    span: Span | None = None
+
+
+@dataclass
+class Discovery:
+    bundles: list[Bundle] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    unmatched_files: list[str] = field(default_factory=list)
+
+
+def _is_excluded(path: Path, excludes: tuple[str, ...]) -> bool:
+    if not excludes:
+        return False
+    rel = display_path(path).replace(os.sep, "/")
+    return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(path.name, pat) for pat in excludes)
+
+
+def _has_file(folder: Path, rel: str) -> bool:
+    return (folder / rel).is_file()
+
+
+def is_bundle_root(folder: Path) -> bool:
+    """A folder that holds a schema file or an infrastructure folder with a manifest."""
+    if _has_file(folder, SCHEMA_FILE) or (folder / "schema").is_dir():
+        return True
+    return any(_has_file(folder, f"{d}/manifest.yaml") for d in INFRA_DIRS)
+
+
+def _locate(bundle: Bundle, folder_name: str, parent_name: str | None) -> None:
+    """Fill in the template-sync coordinates when the folder is a ``<template>/vN`` folder."""
+    if VERSION_DIR_LIKE.match(folder_name) and parent_name:
+        bundle.layout = "sync"
+        bundle.template_name = parent_name
+        bundle.version_dir = folder_name
+        match = CANONICAL_VERSION_DIR.match(folder_name)
+        bundle.major = int(match.group(1)) if match else None
+
+
+def _folder_bundle(folder: Path) -> Bundle:
+    bundle = Bundle(source=DirSource(folder))
+    bundle.kind = detect_kind(bundle)
+    resolved = folder.resolve()
+    _locate(bundle, resolved.name, resolved.parent.name if resolved.parent != resolved else None)
+    return bundle
+
+
+def _component_or_note(folder: Path) -> Bundle | Note:
+    """A folder with a manifest.yaml of its own: a directly defined component, or a stray manifest."""
+    bundle = Bundle(source=DirSource(folder), kind=BundleKind.COMPONENT, layout="component")
+    entries = bundle.manifest_entries("manifest.yaml")
+    names_a_file = any(isinstance(e.get("file"), str) for e in entries)
+    looks_like_component = "component" in display_path(folder).lower()
+    if names_a_file or looks_like_component or not entries:
+        return bundle
+    return Note(
+        "PL107",
+        display_path(folder / "manifest.yaml"),
+        "manifest.yaml is not inside a bundle's infrastructure folder and names no IaC file, so it is "
+        "neither part of a bundle nor a component",
+    )
+
+
+def _walk(top: Path, excludes: tuple[str, ...], found: Discovery) -> None:
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        if is_bundle_root(folder):
+            found.bundles.append(_folder_bundle(folder))
+            continue
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            found.notes.append(Note("PL000", display_path(folder), f"cannot read the folder: {exc.strerror}"))
+            continue
+        names = {e.name for e in entries}
+        if "manifest.yaml" in names and folder.name not in (*INFRA_DIRS, *LEGACY_INFRA_DIRS):
+            result = _component_or_note(folder)
+            if isinstance(result, Bundle):
+                found.bundles.append(result)
+                continue
+            found.notes.append(result)
+        subdirs = [
+            Path(e.path)
+            for e in entries
+            if e.is_dir(follow_symlinks=False) and e.name not in SKIP_DIRS and not _is_excluded(Path(e.path), excludes)
+        ]
+        stack.extend(reversed(subdirs))
+
+
+def _archive_bundles(path: Path, found: Discovery) -> None:
+    shown = display_path(path)
+    try:
+        contents = read_archive(path)
+    except ArchiveRefused as exc:
+        found.notes.append(Note("PL104", shown, str(exc)))
+        return
+    for name, reason in contents.skipped:
+        found.notes.append(Note("PL104", f"{shown}!/{name}", f"archive member skipped: {reason}"))
+    roots = sorted({name[: -len(SCHEMA_FILE)].rstrip("/") for name in contents.files if name == SCHEMA_FILE or name.endswith("/" + SCHEMA_FILE)})
+    if not roots:
+        manifests = [n for n in contents.files if any(n == f"{d}/manifest.yaml" or n.endswith(f"/{d}/manifest.yaml") for d in INFRA_DIRS)]
+        roots = sorted({m.rsplit("/", 2)[0] if m.count("/") >= 2 else "" for m in manifests})
+    if not roots:
+        found.notes.append(Note("PL101", shown, "the archive holds no schema/schema.yaml and no infrastructure manifest"))
+        return
+    if len(roots) > 1:
+        listed = ", ".join(r or "(root)" for r in roots)
+        found.notes.append(Note("PL105", shown, f"the archive holds {len(roots)} bundles ({listed}); Proton expects one"))
+    for root in roots:
+        bundle = Bundle(source=MemorySource(contents.files, shown, root), layout="archive")
+        bundle.kind = detect_kind(bundle)
+        found.bundles.append(bundle)
+
+
+def _bundle_root_of(file: Path) -> Path | None:
+    for folder in file.resolve().parents:
+        if is_bundle_root(folder):
+            return folder
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def discover(paths: list[Path], excludes: tuple[str, ...] = ()) -> Discovery:
+    """Find every bundle under ``paths``; each bundle appears once, in a stable order."""
+    found = Discovery()
+    file_roots: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise DiscoveryError(f"{path}: no such file or folder")
+        if _is_excluded(path, excludes) and not path.samefile("."):
+            continue
+        if path.is_dir():
+            _walk(path, excludes, found)
+        elif path.name.endswith(ARCHIVE_SUFFIXES):
+            _archive_bundles(path, found)
+        else:
+            root = _bundle_root_of(path)
+            if root is None and path.name == "manifest.yaml":
+                root = path.resolve().parent
+                if root.name not in INFRA_DIRS:
+                    result = _component_or_note(root)
+                    if isinstance(result, Bundle):
+                        found.bundles.append(result)
+                    else:
+                        found.notes.append(result)
+                    continue
+            if root is None:
+                found.unmatched_files.append(display_path(path))
+            else:
+                file_roots.append(root)
+    for root in dict.fromkeys(file_roots):
+        found.bundles.append(_folder_bundle(root))
+    seen: set[str] = set()
+    unique = []
+    for bundle in found.bundles:
+        key = bundle.root if not isinstance(bundle.source, DirSource) else str(bundle.source.root.resolve())
+        if key not in seen:
+            seen.add(key)
+            unique.append(bundle)
+    found.bundles = unique
+    return found

@@ -1,0 +1,171 @@
+"""The engine: discover bundles, run the selected rules on each, apply suppressions and baselines.
+
+Selection happens before anything runs: a rule that is not selected is never called. A rule that
+raises becomes a PL000 finding for that bundle and the run goes on; the exit code is then 2.
+With ``jobs > 1`` bundles are checked in a process pool; results are sorted, so the output does not
+depend on scheduling.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proton_lint import baseline, suppress
+from proton_lint.bundle import Bundle
+from proton_lint.discover import Discovery, Note, discover
+from proton_lint.findings import Finding, Severity
+from proton_lint.plugins import build_registry, plugin_manager
+from proton_lint.rules import Rule, RuleRegistry
+
+INTERNAL_ERROR = "PL000"
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    """Everything that decides what a run checks; picklable for worker processes."""
+
+    select: tuple[str, ...] = ("ALL",)
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    rule_dirs: tuple[Path, ...] = ()
+    customer_managed: tuple[str, ...] = ()
+    baseline: Path | None = None
+    jobs: int = 1
+    entry_points: bool = True
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    bundles: int = 0
+    rules: list[Rule] = field(default_factory=list)
+    unmatched_files: list[str] = field(default_factory=list)
+    baselined: int = 0
+
+    @property
+    def internal_error(self) -> bool:
+        return any(f.rule == INTERNAL_ERROR for f in self.findings)
+
+
+def _crash_finding(bundle: Bundle, rule: Rule, exc: BaseException) -> Finding:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+    return Finding(
+        rule=INTERNAL_ERROR,
+        name="internal-error",
+        severity=Severity.ERROR,
+        message=f"rule {rule.id} ({rule.origin}) crashed: {type(exc).__name__}: {exc}{where}",
+        path=bundle.root,
+        logical_path=f"crash:{rule.id}",
+        hint="this is a bug in the rule, not in your template; please report it with this message",
+    )
+
+
+class Linter:
+    """The rules of one configuration, ready to check bundles."""
+
+    def __init__(self, options: LintOptions) -> None:
+        self.options = options
+        self.pm = plugin_manager(list(options.rule_dirs), entry_points=options.entry_points)
+        self.registry: RuleRegistry = build_registry(self.pm)
+        self.rules = self.registry.select(options.select, options.extend_select, options.ignore)
+        self.selected = {r.id: r.slug for r in self.rules}
+
+    # -- one bundle ------------------------------------------------------------------------------
+    def check_bundle(self, bundle: Bundle) -> list[Finding]:
+        self.pm.hook.proton_lint_bundle_loaded(bundle=bundle)
+        findings: list[Finding] = []
+        for rule in self.rules:
+            try:
+                if rule.target == "bundle" and rule.applies(bundle):
+                    findings.extend(rule.check(bundle))
+            except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the run
+                findings.append(_crash_finding(bundle, rule, exc))
+        suppressions = suppress.scan_bundle(bundle)
+        findings = suppress.apply(findings, suppressions)
+        findings.extend(suppress.unused(suppressions, self.selected))
+        self.pm.hook.proton_lint_bundle_checked(bundle=bundle, findings=findings)
+        return findings
+
+    # -- a run -----------------------------------------------------------------------------------
+    def note_finding(self, note: Note) -> Finding | None:
+        rule = self.registry.get(note.rule)
+        if rule is None or (note.rule != INTERNAL_ERROR and note.rule not in self.selected):
+            return None
+        return Finding(
+            rule=rule.id,
+            name=rule.slug,
+            severity=rule.severity,
+            message=note.message,
+            path=note.path,
+            span=note.span,
+            hint=rule.fix.split("\n")[0] if rule.fix else None,
+        )
+
+    def _declare(self, bundles: list[Bundle]) -> None:
+        for bundle in bundles:
+            if any(fnmatch.fnmatch(bundle.root, pat) for pat in self.options.customer_managed):
+                bundle.declared_customer_managed = True
+
+    def run(self, paths: list[Path], found: Discovery | None = None) -> LintResult:
+        found = found or discover(paths, self.options.exclude)
+        self._declare(found.bundles)
+        result = LintResult(bundles=len(found.bundles), rules=self.rules, unmatched_files=found.unmatched_files)
+        for note in found.notes:
+            finding = self.note_finding(note)
+            if finding:
+                result.findings.append(finding)
+        if self.options.jobs > 1 and len(found.bundles) > 1:
+            result.findings.extend(self._parallel(found.bundles))
+        else:
+            for bundle in found.bundles:
+                result.findings.extend(self.check_bundle(bundle))
+        findings = self._per_path_ignores(result.findings)
+        if self.options.baseline is not None:
+            before = len(findings)
+            findings = baseline.filter_known(findings, baseline.load(self.options.baseline))
+            result.baselined = before - len(findings)
+        result.findings = sorted(findings, key=Finding.sort_key)
+        return result
+
+    def _per_path_ignores(self, findings: list[Finding]) -> list[Finding]:
+        table = self.options.per_path_ignores
+        if not table:
+            return findings
+        kept = []
+        for finding in findings:
+            path = finding.path.replace(os.sep, "/")
+            ignored = any(
+                (fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern.rstrip("/") + "/*"))
+                and any(finding.rule.startswith(s.upper()) or finding.name == s.lower() or s.upper() == "ALL" for s in sels)
+                for pattern, sels in table
+            )
+            if not ignored:
+                kept.append(finding)
+        return kept
+
+    def _parallel(self, bundles: list[Bundle]) -> list[Finding]:
+        workers = min(self.options.jobs, len(bundles))
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(self.options,)) as pool:
+            chunks = pool.map(_check_in_worker, bundles, chunksize=max(1, len(bundles) // (workers * 4)))
+            return [finding for chunk in chunks for finding in chunk]
+
+
+_worker: Linter | None = None
+
+
+def _init_worker(options: LintOptions) -> None:
+    global _worker
+    _worker = Linter(options)
+
+
+def _check_in_worker(bundle: Bundle) -> list[Finding]:
+    assert _worker is not None
+    return _worker.check_bundle(bundle)

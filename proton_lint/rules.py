@@ -1,0 +1,227 @@
+"""Rules: metadata, docs, the registry, and selection by ID, prefix or slug.
+
+A rule is an object with class-level metadata (``id``, ``slug``, ``severity``, ``summary``), a doc
+(what, why, fix, source, and a bad and a good example that the test suite runs), and ``check``.
+Rules that are data (YAML + JSON Schema) and rules that are code share this base class, register
+through the same pluggy hook, and live in one ID space.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import textwrap
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from proton_lint.findings import Finding, Severity, Span, logical_path
+
+if TYPE_CHECKING:
+    from proton_lint.bundle import Bundle
+
+RULE_ID = re.compile(r"^(?:[A-Z]{2,}[0-9]{3,4}|CFN:[EWI][0-9]{4})$")
+SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+#: The base bundles that rule examples are laid over (see proton_lint.testing).
+EXAMPLE_BASES = (
+    "environment",
+    "service",
+    "service-no-pipeline",
+    "customer-managed-environment",
+    "terraform-environment",
+    "codebuild-environment",
+    "component",
+    "none",
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    """Files laid over a base bundle: ``None`` deletes a file of the base."""
+
+    files: dict[str, str | None] = field(default_factory=dict)
+    #: where the bundle sits in the repository, e.g. ``my-env/v1`` (default) or ``My Env/v1``
+    location: str = "my-template/v1"
+    #: True when the bundle is to be linted as a .tar.gz archive
+    archive: bool = False
+    #: LintOptions fields the example needs (e.g. ``customer_managed``)
+    options: dict = field(default_factory=dict)
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class attributes and implement ``check``."""
+
+    id: ClassVar[str]
+    slug: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    #: Markdown paragraphs for the doc page.
+    what: ClassVar[str] = ""
+    why: ClassVar[str] = ""
+    fix: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+    #: what the examples are laid over; see EXAMPLE_BASES
+    base: ClassVar[str] = "environment"
+    bad: ClassVar[Example] = Example()
+    good: ClassVar[Example] = Example()
+    #: "bundle" for rules that run per bundle, "discovery" for problems found while finding bundles
+    target: ClassVar[str] = "bundle"
+    #: where the rule came from: "proton-lint", a plugin name, or a rule pack path
+    origin: str = "proton-lint"
+
+    def applies(self, bundle: Bundle) -> bool:  # noqa: ARG002 - subclasses narrow it
+        return True
+
+    def check(self, bundle: Bundle) -> Iterable[Finding]:  # noqa: ARG002
+        return ()
+
+    # -- helpers for subclasses ----------------------------------------------------------------
+    def finding(
+        self,
+        bundle: Bundle,
+        rel: str,
+        message: str,
+        *,
+        at: tuple = (),
+        key: bool = False,
+        span: Span | None = None,
+        hint: str | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding in file ``rel`` of ``bundle`` at the node with logical path ``at``."""
+        if span is None and rel:
+            doc = bundle.yaml(rel) if rel.endswith((".yaml", ".yml")) else None
+            if doc is not None:
+                span = doc.span_of(at, key=key)
+        return Finding(
+            rule=self.id,
+            name=self.slug,
+            severity=severity or self.severity,
+            message=message,
+            path=bundle.display(rel),
+            span=span,
+            logical_path=logical_path(at),
+            hint=hint or (self.fix.split("\n")[0] if self.fix else None),
+        )
+
+    # -- docs ------------------------------------------------------------------------------------
+    def doc_markdown(self) -> str:
+        """The page that ``proton-lint rule ID`` prints and docs/rules.md collects."""
+        parts = [
+            f"# {self.slug} ({self.id})",
+            f"Severity: **{self.severity}** · origin: {self.origin}",
+            self.summary,
+        ]
+        if self.what:
+            parts += ["## What it does", textwrap.dedent(self.what).strip()]
+        if self.why:
+            parts += ["## Why is this bad?", textwrap.dedent(self.why).strip()]
+        if self.bad.files:
+            parts += ["## Example", _example_markdown(self.bad)]
+        if self.good.files:
+            parts += ["Use instead:", _example_markdown(self.good)]
+        if self.fix:
+            parts += ["## How to fix", textwrap.dedent(self.fix).strip()]
+        if self.source:
+            parts += ["## Source", textwrap.dedent(self.source).strip()]
+        return "\n\n".join(parts) + "\n"
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.slug,
+            "severity": str(self.severity),
+            "summary": self.summary,
+            "origin": self.origin,
+        }
+
+
+def _language(path: str) -> str:
+    if path.endswith((".yaml", ".yml")):
+        return "yaml"
+    if path.endswith(".json"):
+        return "json"
+    if path.endswith(".tf"):
+        return "hcl"
+    return ""
+
+
+def _example_markdown(example: Example) -> str:
+    blocks = []
+    where = f"In `{example.location}/`" + (" (packed as a .tar.gz)" if example.archive else "") + ":"
+    blocks.append(where)
+    for path, text in example.files.items():
+        if text is None:
+            blocks.append(f"`{path}`: absent")
+        else:
+            blocks.append(f"`{path}`:\n```{_language(path)}\n{textwrap.dedent(text).strip()}\n```")
+    return "\n\n".join(blocks)
+
+
+class SelectionError(ValueError):
+    """An unknown rule selector (exit code 2)."""
+
+
+class RuleRegistry:
+    """Every known rule, by ID and slug."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Rule] = {}
+        self._by_slug: dict[str, Rule] = {}
+
+    def add(self, rule: Rule) -> None:
+        for attr in ("id", "slug", "severity", "summary"):
+            if not hasattr(rule, attr):
+                raise ValueError(f"rule {type(rule).__name__} from {rule.origin} has no {attr}")
+        if not RULE_ID.match(rule.id):
+            raise ValueError(f"rule ID {rule.id!r} from {rule.origin} is not of the form PL123")
+        if not SLUG.match(rule.slug):
+            raise ValueError(f"rule slug {rule.slug!r} ({rule.id}) is not kebab-case")
+        for table, key in ((self._by_id, rule.id), (self._by_slug, rule.slug)):
+            other = table.get(key)
+            if other is not None and other is not rule:
+                raise ValueError(f"{key} is defined twice: by {other.origin} and by {rule.origin}")
+        self._by_id[rule.id] = rule
+        self._by_slug[rule.slug] = rule
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(sorted(self._by_id.values(), key=lambda r: r.id))
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def get(self, key: str) -> Rule | None:
+        return self._by_id.get(key.upper()) or self._by_id.get(key) or self._by_slug.get(key.lower())
+
+    def matching(self, selector: str) -> list[Rule]:
+        """Rules a selector names: ``ALL``, an ID, an ID prefix (``PL2``, ``CFN:``) or a slug."""
+        sel = selector.strip()
+        if sel.upper() == "ALL":
+            return list(self)
+        if sel.lower() in self._by_slug:
+            return [self._by_slug[sel.lower()]]
+        upper = sel.upper()
+        hits = [r for r in self if r.id.upper().startswith(upper)]
+        if not hits:
+            choices = [*self._by_id, *self._by_slug]
+            close = difflib.get_close_matches(sel, choices, n=1)
+            tip = f" (did you mean {close[0]}?)" if close else ""
+            raise SelectionError(f"no rule matches {selector!r}{tip}; 'proton-lint rules' lists them")
+        return hits
+
+    def select(
+        self,
+        select: Iterable[str] = ("ALL",),
+        extend_select: Iterable[str] = (),
+        ignore: Iterable[str] = (),
+    ) -> list[Rule]:
+        """Rules to run: (select + extend_select) - ignore. Unselected rules never run."""
+        chosen: dict[str, Rule] = {}
+        for selector in [*select, *extend_select]:
+            for rule in self.matching(selector):
+                chosen[rule.id] = rule
+        for selector in ignore:
+            for rule in self.matching(selector):
+                chosen.pop(rule.id, None)
+        return sorted(chosen.values(), key=lambda r: r.id)
