@@ -250,14 +250,14 @@ def main(argv: list[str] | None = None) -> int:
     out, err = sys.stdout, sys.stderr
     try:
         return _dispatch(argv, out, err)
-    except USER_ERRORS as exc:
-        err.write(f"proton-lint: {exc}\n")
-        return EXIT_ERROR
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except USER_ERRORS as exc:
+        err.write(f"proton-lint: {exc}\n")
+        return EXIT_ERROR
     except KeyboardInterrupt:
         err.write("proton-lint: interrupted\n")
         return 130

@@ -96,7 +96,7 @@ def _example(data: dict | None) -> Example:
     data = data or {}
     return Example(
         files=dict(data.get("files", {})),
-        location=data.get("location", "my-template/v1"),
+        location=data.get("location"),
         archive=bool(data.get("archive", False)),
     )
 

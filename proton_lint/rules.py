@@ -41,8 +41,8 @@ class Example:
     """Files laid over a base bundle: ``None`` deletes a file of the base."""
 
     files: dict[str, str | None] = field(default_factory=dict)
-    #: where the bundle sits in the repository, e.g. ``my-env/v1`` (default) or ``My Env/v1``
-    location: str = "my-template/v1"
+    #: where the bundle sits in the repository, e.g. ``My Env/v1``; None: the base's usual place
+    location: str | None = None
     #: True when the bundle is to be linted as a .tar.gz archive
     archive: bool = False
     #: LintOptions fields the example needs (e.g. ``customer_managed``)
@@ -106,25 +106,24 @@ class Rule:
         )
 
     # -- docs ------------------------------------------------------------------------------------
-    def doc_markdown(self) -> str:
-        """The page that ``proton-lint rule ID`` prints and docs/rules.md collects."""
+    def doc_markdown(self, level: int = 1) -> str:
+        """The page that ``proton-lint rule ID`` prints; docs/rules.md nests it at ``level`` 2."""
+        top, section = "#" * level, "#" * (level + 1)
         parts = [
-            f"# {self.slug} ({self.id})",
+            f"{top} {self.slug} ({self.id})",
             f"Severity: **{self.severity}** · origin: {self.origin}",
             self.summary,
         ]
-        if self.what:
-            parts += ["## What it does", textwrap.dedent(self.what).strip()]
-        if self.why:
-            parts += ["## Why is this bad?", textwrap.dedent(self.why).strip()]
+        for title, text in (("What it does", self.what), ("Why is this bad?", self.why)):
+            if text:
+                parts += [f"{section} {title}", textwrap.dedent(text).strip()]
         if self.bad.files:
-            parts += ["## Example", _example_markdown(self.bad)]
+            parts += [f"{section} Example", _example_markdown(self.bad)]
         if self.good.files:
             parts += ["Use instead:", _example_markdown(self.good)]
-        if self.fix:
-            parts += ["## How to fix", textwrap.dedent(self.fix).strip()]
-        if self.source:
-            parts += ["## Source", textwrap.dedent(self.source).strip()]
+        for title, text in (("How to fix", self.fix), ("Source", self.source)):
+            if text:
+                parts += [f"{section} {title}", textwrap.dedent(text).strip()]
         return "\n\n".join(parts) + "\n"
 
     def as_dict(self) -> dict:
@@ -149,13 +148,18 @@ def _language(path: str) -> str:
 
 def _example_markdown(example: Example) -> str:
     blocks = []
-    where = f"In `{example.location}/`" + (" (packed as a .tar.gz)" if example.archive else "") + ":"
-    blocks.append(where)
+    if example.location or example.archive:
+        where = f"In `{example.location}/`" if example.location else "In the bundle"
+        blocks.append(where + (" (packed as a .tar.gz)" if example.archive else "") + ":")
     for path, text in example.files.items():
         if text is None:
             blocks.append(f"`{path}`: absent")
         else:
-            blocks.append(f"`{path}`:\n```{_language(path)}\n{textwrap.dedent(text).strip()}\n```")
+            body = "\n".join(
+                line if len(line) <= 200 else f"{line[:40]}... ({len(line):,} characters)"
+                for line in textwrap.dedent(text).strip().splitlines()
+            )
+            blocks.append(f"`{path}`:\n```{_language(path)}\n{body}\n```")
     return "\n\n".join(blocks)
 
 

@@ -179,7 +179,8 @@ def materialize(base: str, example: Example, where: Path) -> Path:
             files.pop(rel, None)
         else:
             files[rel] = textwrap.dedent(text)
-    root = where / "repo" / example.location
+    location = example.location or ("components/my-component" if base == "component" else "my-template/v1")
+    root = where / "repo" / location
     root.mkdir(parents=True, exist_ok=True)
     for rel, text in files.items():
         target = root / rel

@@ -1,0 +1,56 @@
+"""Every rule's documented examples are its fixtures: the bad one raises it, the good one does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from proton_lint.engine import Linter, LintOptions
+from proton_lint.plugins import build_registry, plugin_manager
+from proton_lint.testing import materialize
+
+REGISTRY = build_registry(plugin_manager(entry_points=False))
+ENGINE_RULES = {"PL000"}  # raised by the engine itself; tested in test_engine.py
+RULES = [r for r in REGISTRY if r.id not in ENGINE_RULES]
+
+
+def _lint(rule, example, where: Path, linter: Linter) -> list:
+    target = materialize(rule.base, example, where)
+    if example.options:
+        linter = Linter(LintOptions(entry_points=False, **example.options))
+    return linter.run([target]).findings
+
+
+def test_every_rule_has_a_bad_and_a_good_example() -> None:
+    missing = [r.id for r in RULES if not (r.bad.files or r.bad.archive or r.bad.location)]
+    assert not missing, f"rules without a bad example: {missing}"
+    for rule in REGISTRY:
+        assert rule.summary and rule.what and rule.why, rule.id
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.id}-{r.slug}")
+def test_bad_example_raises_the_rule(rule, tmp_path: Path, linter: Linter) -> None:
+    findings = _lint(rule, rule.bad, tmp_path, linter)
+    hits = [f for f in findings if f.rule == rule.id]
+    assert hits, f"{rule.id} not raised; got {[(f.rule, f.message) for f in findings]}"
+    assert all(f.severity == rule.severity for f in hits)
+    for finding in hits:
+        assert finding.path and "PL000" not in {f.rule for f in findings}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.id}-{r.slug}")
+def test_good_example_is_clean_of_the_rule(rule, tmp_path: Path, linter: Linter) -> None:
+    findings = _lint(rule, rule.good, tmp_path, linter)
+    assert not [f for f in findings if f.rule == rule.id], [(f.rule, f.message, f.path) for f in findings]
+    assert not [f for f in findings if f.rule == "PL000"]
+
+
+@pytest.mark.parametrize("base", ["environment", "service", "service-no-pipeline", "customer-managed-environment",
+                                  "terraform-environment", "codebuild-environment", "component"])
+def test_base_bundles_are_clean(base: str, tmp_path: Path, linter: Linter) -> None:
+    from proton_lint.rules import Example
+
+    target = materialize(base, Example(), tmp_path)
+    findings = linter.run([target]).findings
+    assert findings == [], [(f.rule, f.message) for f in findings]
