@@ -90,6 +90,6 @@ def read_archive(path: Path) -> ArchiveContents:
                 handle = tar.extractfile(member)
                 if handle is not None:
                     contents.files[clean] = handle.read()
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+    except (tarfile.TarError, EOFError, OSError, ValueError, zlib.error) as exc:
         raise ArchiveRefused(f"not a readable .tar.gz ({exc}); build it with 'tar -czf'") from None
     return contents

@@ -68,16 +68,24 @@ class DirSource:
     @cached_property
     def _sizes(self) -> dict[str, int]:
         sizes: dict[str, int] = {}
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-            rel_dir = os.path.relpath(dirpath, self.root)
-            for name in sorted(filenames):
-                rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+        stack = [("", str(self.root))]
+        while stack:
+            prefix, folder = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                rel = prefix + entry.name
                 try:
-                    sizes[rel] = os.stat(os.path.join(dirpath, name)).st_size
+                    if entry.is_dir():
+                        if entry.name not in SKIP_DIRS:
+                            stack.append((rel + "/", entry.path))
+                    else:
+                        sizes[rel] = entry.stat().st_size
                 except OSError:
                     continue  # a dangling link: nothing Proton could package either
-        return sizes
+        return dict(sorted(sizes.items()))
 
     def sizes(self) -> dict[str, int]:
         return self._sizes
@@ -137,9 +145,18 @@ class Bundle:
     def has(self, rel: str) -> bool:
         return rel in self.files
 
+    @cached_property
+    def _dirs(self) -> frozenset[str]:
+        """Every folder that holds a file, at any depth (``a``, ``a/b`` for ``a/b/c.yaml``)."""
+        dirs = set()
+        for name in self.files:
+            parts = name.split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                dirs.add("/".join(parts[:i]))
+        return frozenset(dirs)
+
     def has_dir(self, rel: str) -> bool:
-        prefix = rel.rstrip("/") + "/"
-        return any(name.startswith(prefix) for name in self.files)
+        return rel.rstrip("/") in self._dirs
 
     def files_in(self, rel_dir: str) -> list[str]:
         """Files directly inside ``rel_dir`` (not in its subfolders)."""
@@ -173,12 +190,12 @@ class Bundle:
         return self.source.display()
 
     # -- structure ---------------------------------------------------------------------------
-    @property
+    @cached_property
     def infra_dirs(self) -> list[str]:
         """Infrastructure folders present, in Proton's order, legacy names included."""
         return [d for d in (*INFRA_DIRS, *LEGACY_INFRA_DIRS) if self.has_dir(d)]
 
-    @property
+    @cached_property
     def manifests(self) -> list[str]:
         """Paths of the manifest files this bundle has (or should have)."""
         if self.kind is BundleKind.COMPONENT:
@@ -213,6 +230,13 @@ class Bundle:
         infra = doc.data.get("infrastructure")
         templates = infra.get("templates") if isinstance(infra, dict) else None
         return [t for t in templates if isinstance(t, dict)] if isinstance(templates, list) else []
+
+    @cached_property
+    def schema_nodes(self) -> list[tuple[tuple, dict]]:
+        """Every type and property definition of the schema, with its logical path."""
+        from proton_lint.schema import type_nodes
+
+        return list(type_nodes(self.schema_root))
 
     def engines(self) -> set[str]:
         """Every ``rendering_engine`` named by the bundle's manifests (legacy ``engine`` too)."""

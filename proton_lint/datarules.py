@@ -6,7 +6,7 @@ A pack is a YAML file with a ``rules:`` list. Each rule::
       slug: manifest-legacy-engine-key
       severity: error
       summary: The manifest uses the pre-GA key `engine:`.
-      target: manifest            # manifest | schema | component-manifest
+      target: manifest            # manifest | schema | schema-node | component-manifest
       when: {kind: [service]}     # optional: kind, engine, customer_managed, layout
       message: "`engine:` was replaced by `rendering_engine:`"   # {error} {key} {value} {missing}
       messages: {required: "..."}   # per JSON Schema keyword, overrides message
@@ -17,7 +17,11 @@ A pack is a YAML file with a ``rules:`` list. Each rule::
       good: {files: {...}}
 
 Every validation error becomes one finding, located at the failing node (for ``propertyNames``
-errors, at the offending key).
+errors, at the offending key). Target ``schema-node`` applies the JSON Schema to every type and
+property definition of the schema file (at any depth), so rules about keywords need no recursion.
+
+Results are memoised per document text within a run: real repositories repeat the same manifest in
+many bundles, and a document's findings depend only on its text and the bundle's kind.
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ from typing import Any
 from proton_lint.bundle import SCHEMA_FILE, Bundle, BundleKind
 from proton_lint.findings import Finding, Severity
 from proton_lint.rules import EXAMPLE_BASES, Example, Rule
+from proton_lint.schema import type_nodes
 from proton_lint.source import parse_yaml
 
-TARGETS = ("manifest", "schema", "component-manifest")
+TARGETS = ("manifest", "schema", "schema-node", "component-manifest")
 
 #: The shape of a rule pack entry, checked before any rule of the pack is used.
 PACK_SCHEMA: dict = {
@@ -126,6 +131,8 @@ class DataRule(Rule):
         self.origin = origin
         Draft202012Validator.check_schema(spec["schema"])
         self.validator = Draft202012Validator(spec["schema"])
+        self.is_valid = _fast_is_valid(spec["schema"]) or self.validator.is_valid
+        self._memo: dict[str, list[tuple[tuple, bool, str]]] = {}
 
     def applies(self, bundle: Bundle) -> bool:
         when = self.when
@@ -140,20 +147,29 @@ class DataRule(Rule):
         return True
 
     def _documents(self, bundle: Bundle) -> list[str]:
-        if self.rule_target == "schema":
+        if self.rule_target in ("schema", "schema-node"):
             return [SCHEMA_FILE] if bundle.has(SCHEMA_FILE) else []
         if self.rule_target == "component-manifest":
             return bundle.manifests if bundle.kind is BundleKind.COMPONENT else []
         return bundle.manifests
 
-    def check(self, bundle: Bundle) -> Iterable[Finding]:
-        seen: set[tuple] = set()
-        for rel in self._documents(bundle):
-            doc = bundle.yaml(rel)
-            if doc is None or not doc.ok or doc.data is None:
-                continue  # PL106 reports unreadable YAML; schemas cannot judge it
-            for error in self.validator.iter_errors(doc.data):
-                path = tuple(error.absolute_path)
+    def _targets(self, data: Any) -> Iterable[tuple[tuple, Any]]:
+        """The (logical path, instance) pairs to validate in one document."""
+        if self.rule_target != "schema-node":
+            yield (), data
+            return
+        root = data.get("schema") if isinstance(data, dict) else None
+        if isinstance(root, dict):
+            yield from type_nodes(root)
+
+    def _errors(self, data: Any) -> list[tuple[tuple, bool, str]]:
+        """(path, points at a key, message) for every error in one document."""
+        out: list[tuple[tuple, bool, str]] = []
+        for base, instance in self._targets(data):
+            if self.is_valid(instance):
+                continue
+            for error in self.validator.iter_errors(instance):
+                path = (*base, *error.absolute_path)
                 on_key = "propertyNames" in error.absolute_schema_path
                 if on_key:
                     path = (*path, error.instance)
@@ -162,10 +178,71 @@ class DataRule(Rule):
                 message = template.format(
                     error=error.message, key=key, value=_short(error.instance), missing=_missing(error)
                 )
-                if (rel, path, message) in seen:
-                    continue
-                seen.add((rel, path, message))
-                yield self.finding(bundle, rel, message, at=path, key=on_key or _is_key_error(error))
+                item = (path, on_key or _is_key_error(error), message)
+                if item not in out:
+                    out.append(item)
+        return out
+
+    def check(self, bundle: Bundle) -> Iterable[Finding]:
+        for rel in self._documents(bundle):
+            doc = bundle.yaml(rel)
+            if doc is None or not doc.ok or doc.data is None:
+                continue  # PL106 reports unreadable YAML; schemas cannot judge it
+            cached = self._memo.get(doc.text)
+            if cached is None:
+                cached = self._memo[doc.text] = self._errors(doc.data)
+            for path, on_key, message in cached:
+                yield self.finding(bundle, rel, message, at=path, key=on_key)
+
+    def reset(self) -> None:
+        """Forget memoised results (called at the start of every run)."""
+        self._memo.clear()
+
+
+#: Keywords newer than draft 7, which fastjsonschema would silently ignore.
+_NEWER_KEYWORDS = frozenset(
+    {"minContains", "maxContains", "dependentRequired", "dependentSchemas", "prefixItems",
+     "unevaluatedItems", "unevaluatedProperties", "$dynamicRef", "$dynamicAnchor", "$anchor"}
+)
+
+
+def _keywords(schema: Any) -> set[str]:
+    if isinstance(schema, dict):
+        found = set(schema)
+        for value in schema.values():
+            found |= _keywords(value)
+        return found
+    if isinstance(schema, list):
+        return set().union(*(_keywords(v) for v in schema)) if schema else set()
+    return set()
+
+
+def _fast_is_valid(schema: Any) -> Any:
+    """A compiled yes/no validator for the common case (a valid document), or None.
+
+    Most documents are valid, and jsonschema's interpreter is slow; fastjsonschema compiles the
+    schema to Python once. Only schemas within draft 7 are compiled, so that a "valid" answer is
+    never wrong; errors are still reported (with paths) by jsonschema.
+    """
+    if _keywords(schema) & _NEWER_KEYWORDS:
+        return None
+    import fastjsonschema
+
+    try:
+        check = fastjsonschema.compile({"$schema": "http://json-schema.org/draft-07/schema#", **schema})
+    except Exception:  # noqa: BLE001 - anything fastjsonschema cannot compile uses jsonschema
+        return None
+
+    def is_valid(instance: Any) -> bool:
+        try:
+            check(instance)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        except Exception:  # noqa: BLE001 - e.g. unhashable values: let jsonschema decide
+            return False
+        return True
+
+    return is_valid
 
 
 def _is_key_error(error: Any) -> bool:

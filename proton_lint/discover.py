@@ -34,6 +34,8 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 #: Anything that looks like a major-version folder, canonical (v1) or not (version1, v01, V2).
 VERSION_DIR_LIKE = re.compile(r"^(?:v|ver|version|major)[-_.]?\d+(?:\.\d+)*$", re.IGNORECASE)
 CANONICAL_VERSION_DIR = re.compile(r"^v(0|[1-9][0-9]*)$")
+#: Folders that conventionally hold directly defined components.
+COMPONENTS_FOLDER = re.compile(r"^components?([-_]templates?)?$", re.IGNORECASE)
 
 
 class DiscoveryError(Exception):
@@ -68,9 +70,18 @@ def _has_file(folder: Path, rel: str) -> bool:
     return (folder / rel).is_file()
 
 
-def is_bundle_root(folder: Path) -> bool:
-    """A folder that holds a schema file or an infrastructure folder with a manifest."""
-    if _has_file(folder, SCHEMA_FILE) or (folder / "schema").is_dir():
+_ROOT_MARKERS = ("schema", *INFRA_DIRS)
+
+
+def is_bundle_root(folder: Path, names: set[str] | None = None) -> bool:
+    """A folder that holds a schema file (or a misnamed ``schema.yml``) or an infrastructure manifest.
+
+    ``names`` (the folder's entries, when the caller has them) saves the lookups for the many
+    folders that are not bundles.
+    """
+    if names is not None and not any(marker in names for marker in _ROOT_MARKERS):
+        return False
+    if _has_file(folder, SCHEMA_FILE) or _has_file(folder, "schema/schema.yml"):
         return True
     return any(_has_file(folder, f"{d}/manifest.yaml") for d in INFRA_DIRS)
 
@@ -88,8 +99,8 @@ def _locate(bundle: Bundle, folder_name: str, parent_name: str | None) -> None:
 def _folder_bundle(folder: Path) -> Bundle:
     bundle = Bundle(source=DirSource(folder))
     bundle.kind = detect_kind(bundle)
-    resolved = folder.resolve()
-    _locate(bundle, resolved.name, resolved.parent.name if resolved.parent != resolved else None)
+    absolute = Path(os.path.abspath(folder))
+    _locate(bundle, absolute.name, absolute.parent.name if absolute.parent != absolute else None)
     return bundle
 
 
@@ -98,7 +109,7 @@ def _component_or_note(folder: Path) -> Bundle | Note:
     bundle = Bundle(source=DirSource(folder), kind=BundleKind.COMPONENT, layout="component")
     entries = bundle.manifest_entries("manifest.yaml")
     names_a_file = any(isinstance(e.get("file"), str) for e in entries)
-    looks_like_component = "component" in display_path(folder).lower()
+    looks_like_component = "component" in folder.name.lower() or bool(COMPONENTS_FOLDER.match(folder.parent.name))
     if names_a_file or looks_like_component or not entries:
         return bundle
     return Note(
@@ -113,15 +124,15 @@ def _walk(top: Path, excludes: tuple[str, ...], found: Discovery) -> None:
     stack = [top]
     while stack:
         folder = stack.pop()
-        if is_bundle_root(folder):
-            found.bundles.append(_folder_bundle(folder))
-            continue
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
             found.notes.append(Note("PL000", display_path(folder), f"cannot read the folder: {exc.strerror}"))
             continue
         names = {e.name for e in entries}
+        if is_bundle_root(folder, names):
+            found.bundles.append(_folder_bundle(folder))
+            continue
         if "manifest.yaml" in names and folder.name not in (*INFRA_DIRS, *LEGACY_INFRA_DIRS):
             result = _component_or_note(folder)
             if isinstance(result, Bundle):
@@ -150,7 +161,7 @@ def _archive_bundles(path: Path, found: Discovery) -> None:
         manifests = [n for n in contents.files if any(n == f"{d}/manifest.yaml" or n.endswith(f"/{d}/manifest.yaml") for d in INFRA_DIRS)]
         roots = sorted({m.rsplit("/", 2)[0] if m.count("/") >= 2 else "" for m in manifests})
     if not roots:
-        found.notes.append(Note("PL101", shown, "the archive holds no schema/schema.yaml and no infrastructure manifest"))
+        found.unmatched_files.append(shown)  # no schema, no manifest: not a Proton bundle at all
         return
     if len(roots) > 1:
         listed = ", ".join(r or "(root)" for r in roots)
@@ -181,10 +192,11 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = ()) -> Discovery:
             continue
         if path.is_dir():
             _walk(path, excludes, found)
-        elif path.name.endswith(ARCHIVE_SUFFIXES):
-            _archive_bundles(path, found)
+            continue
+        root = _bundle_root_of(path)
+        if root is None and path.name.endswith(ARCHIVE_SUFFIXES):
+            _archive_bundles(path, found)  # an archive inside a bundle is one of its files
         else:
-            root = _bundle_root_of(path)
             if root is None and path.name == "manifest.yaml":
                 root = path.resolve().parent
                 if root.name not in INFRA_DIRS:

@@ -115,6 +115,8 @@ class Linter:
                 bundle.declared_customer_managed = True
 
     def run(self, paths: list[Path], found: Discovery | None = None) -> LintResult:
+        for rule in self.rules:
+            rule.reset()
         found = found or discover(paths, self.options.exclude)
         self._declare(found.bundles)
         result = LintResult(bundles=len(found.bundles), rules=self.rules, unmatched_files=found.unmatched_files)

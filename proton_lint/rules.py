@@ -76,6 +76,9 @@ class Rule:
     def check(self, bundle: Bundle) -> Iterable[Finding]:  # noqa: ARG002
         return ()
 
+    def reset(self) -> None:
+        """Called at the start of every run: drop anything memoised from the last one."""
+
     # -- helpers for subclasses ----------------------------------------------------------------
     def finding(
         self,

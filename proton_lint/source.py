@@ -42,37 +42,53 @@ class YamlProblem:
     hint: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass
 class YamlDocument:
-    """A parsed YAML file: plain data, where each node is, and what went wrong."""
+    """A parsed YAML file: plain data, where each node is, and what went wrong.
+
+    Spans are computed on demand from the composed nodes: most nodes are never asked for.
+    """
 
     text: str
     data: Any = None
-    spans: dict[Path, Span] = field(default_factory=dict)
-    key_spans: dict[Path, Span] = field(default_factory=dict)
     problems: list[YamlProblem] = field(default_factory=list)
+    value_nodes: dict[Path, yaml.Node] = field(default_factory=dict, repr=False)
+    key_nodes: dict[Path, yaml.Node] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
         return not any(p.kind in ("syntax", "refused", "encoding") for p in self.problems)
 
+    @property
+    def spans(self) -> dict[Path, Span]:
+        """Span of every value node by logical path."""
+        return {path: _span(node) for path, node in self.value_nodes.items()}
+
+    @property
+    def key_spans(self) -> dict[Path, Span]:
+        """Span of every mapping key by the logical path of its value."""
+        return {path: _span(node) for path, node in self.key_nodes.items()}
+
     def span_of(self, path: Path, *, key: bool = False) -> Span:
         """The span of the node at ``path``, or of its nearest ancestor that has one."""
         path = tuple(path)
         while True:
-            if key and path in self.key_spans:
-                return self.key_spans[path]
-            if path in self.spans:
-                return self.spans[path]
+            if key and path in self.key_nodes:
+                return _span(self.key_nodes[path])
+            if path in self.value_nodes:
+                return _span(self.value_nodes[path])
             if not path:
                 return Span(1, 1)
             path = path[:-1]
 
     def paths_starting_on(self, line: int) -> list[Path]:
         """Logical paths whose key (or, for list items, value) starts on ``line``."""
-        found = [p for p, s in self.key_spans.items() if s.line == line]
-        found += [p for p, s in self.spans.items() if s.line == line and p and isinstance(p[-1], int)]
-        if not found and line == 1 and () in self.spans:
+        mark = line - 1
+        found = [p for p, n in self.key_nodes.items() if n.start_mark.line == mark]
+        found += [
+            p for p, n in self.value_nodes.items() if n.start_mark.line == mark and p and isinstance(p[-1], int)
+        ]
+        if not found and line == 1 and () in self.value_nodes:
             found.append(())
         return found
 
@@ -107,11 +123,11 @@ class _Builder:
             raise _TooBig(node, f"more than {MAX_NODES} nodes after expanding aliases (an alias bomb?)")
         if depth > MAX_DEPTH:
             raise _TooBig(node, f"nested deeper than {MAX_DEPTH} levels")
+        self.doc.value_nodes.setdefault(path, node)
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
         if id(node) in self.active:
             raise _TooBig(node, "an alias refers to a node that contains it (a recursive alias)")
-        self.doc.spans.setdefault(path, _span(node))
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -120,14 +136,9 @@ class _Builder:
         finally:
             self.active.discard(id(node))
 
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
-        try:
-            return _scalar_constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError):
-            return node.value  # e.g. a bad timestamp: keep the text
-
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict:
         out: dict = {}
+        key_nodes, value_nodes = self.doc.key_nodes, self.doc.value_nodes
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
                 merged = self.build(value_node, path, depth + 1)
@@ -136,15 +147,16 @@ class _Builder:
                         for k, v in source.items():
                             out.setdefault(k, v)
                 continue
-            key = self.build(key_node, (*path, "<key>"), depth + 1) if not isinstance(
-                key_node, yaml.ScalarNode
-            ) else self._scalar(key_node)
-            if isinstance(key, (list, dict)):
+            if isinstance(key_node, yaml.ScalarNode):
+                key = _scalar(key_node)
+            else:
+                key = self.build(key_node, (*path, "<key>"), depth + 1)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
                 key = yaml.safe_dump(key, default_flow_style=True).strip()
             key_path = (*path, key)
             if key in out:
-                first = self.doc.key_spans.get(key_path)
-                where = f" (first defined on line {first.line})" if first else ""
+                first = key_nodes.get(key_path)
+                where = f" (first defined on line {first.start_mark.line + 1})" if first else ""
                 self.doc.problems.append(
                     YamlProblem(
                         "duplicate-key",
@@ -153,10 +165,30 @@ class _Builder:
                         "remove or rename one of the two keys",
                     )
                 )
-            self.doc.key_spans[key_path] = _span(key_node)
-            self.doc.spans[key_path] = _span(value_node)
+            key_nodes[key_path] = key_node
+            value_nodes[key_path] = value_node
             out[key] = self.build(value_node, key_path, depth + 1)
         return out
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SCALAR_CONSTRUCTORS = {
+    f"tag:yaml.org,2002:{name}": yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{name}"]
+    for name in ("null", "bool", "int", "float", "binary", "timestamp")
+}
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """The Python value of a scalar: YAML 1.1 core types only; unknown tags keep their text."""
+    if node.tag == _STR_TAG:
+        return node.value
+    construct = _SCALAR_CONSTRUCTORS.get(node.tag)
+    if construct is None:
+        return node.value  # `!Ref x`, `!!python/object:...`: never constructed
+    try:
+        return construct(_scalar_constructor, node)
+    except Exception:  # noqa: BLE001 - PyYAML raises many types for bad tagged scalars
+        return node.value  # e.g. `!!timestamp x`: keep the text
 
 
 _TAB_HINT = "YAML does not allow tabs for indentation: indent with spaces"

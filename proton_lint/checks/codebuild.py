@@ -6,6 +6,7 @@ import posixpath
 import re
 import shlex
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from proton_lint.bundle import Bundle
 from proton_lint.findings import Finding, Severity
@@ -16,8 +17,13 @@ _INTERPRETERS = {"bash", "sh", "zsh", ".", "source", "python", "python3", "node"
 _SCRIPT = re.compile(r"\.(?:sh|bash|py|js|mjs|ts|rb|pl)$")
 
 
-def _run_targets(command: str) -> Iterator[str]:
+@lru_cache(maxsize=4096)
+def _run_targets(command: str) -> tuple[str, ...]:
     """Relative paths that a shell command executes: ``./x.sh``, ``bash x.sh``, ``. ./env.sh``."""
+    return tuple(_iter_run_targets(command))
+
+
+def _iter_run_targets(command: str) -> Iterator[str]:
     for part in _OPERATORS.split(command):
         if re.match(r"^\s*cd\b", part):
             return  # later paths are relative to another folder
@@ -59,6 +65,9 @@ class CodebuildFileMissing(Rule):
     base = "codebuild-environment"
     bad = Example(files={"infrastructure/notify.sh": None})
     good = Example(files={})
+
+    def reset(self) -> None:
+        _run_targets.cache_clear()
 
     def applies(self, bundle: Bundle) -> bool:
         return "codebuild" in bundle.engines()

@@ -8,7 +8,10 @@ from collections.abc import Iterable
 from proton_lint.bundle import ENV_INFRA, INSTANCE_INFRA, PIPELINE_INFRA, SCHEMA_FILE, Bundle, BundleKind
 from proton_lint.findings import Finding, Severity
 from proton_lint.rules import Example, Rule
-from proton_lint.schema import ecma_regex_error, ref_target, to_json_schema, type_nodes, validator_for
+import json
+from functools import lru_cache
+
+from proton_lint.schema import ecma_regex_error, ref_target, to_json_schema, validator_for
 
 INPUT_TYPE_KEYS = ("environment_input_type", "service_input_type", "pipeline_input_type")
 
@@ -177,7 +180,7 @@ class RequiredUnknownProperty(SchemaRule):
     good = Example(files={"schema/schema.yaml": _env_schema("name_prefix: {type: string}", "      required: [name_prefix]\n")})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
-        for path, node in type_nodes(bundle.schema_root):
+        for path, node in bundle.schema_nodes:
             required = node.get("required")
             if required is None or isinstance(required, bool):
                 continue
@@ -190,6 +193,22 @@ class RequiredUnknownProperty(SchemaRule):
                     close = difflib.get_close_matches(str(name), [str(p) for p in props], n=1)
                     tip = f"; did you mean {close[0]!r}?" if close else ""
                     yield self.finding(bundle, SCHEMA_FILE, f"required names {name!r}, which is not a property{tip}", at=(*path, "required", i))
+
+
+@lru_cache(maxsize=1024)
+def _default_errors(schema_key: str, defaults_json: str) -> tuple[tuple[str, str], ...]:
+    """(property, first error) for each default that fails its property's schema.
+
+    One validation per type, not per property: building a validator is the expensive part.
+    Arguments are JSON text so that identical types in other bundles hit the cache.
+    """
+    properties, types = json.loads(schema_key)
+    schema = {"properties": {name: to_json_schema(prop, types or {}) for name, prop in properties.items()}}
+    errors: dict[str, str] = {}
+    for error in validator_for(schema).iter_errors(json.loads(defaults_json)):
+        name = str(error.absolute_path[0]) if error.absolute_path else ""
+        errors.setdefault(name, error.message)
+    return tuple(errors.items())
 
 
 class DefaultInvalid(SchemaRule):
@@ -224,24 +243,36 @@ class DefaultInvalid(SchemaRule):
         }
     )
 
+    def reset(self) -> None:
+        _default_errors.cache_clear()
+
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         root = bundle.schema_root
         types = root.get("types") if isinstance(root.get("types"), dict) else {}
-        for path, node in type_nodes(root):
-            if "default" not in node:
+        for path, node in bundle.schema_nodes:
+            props = node.get("properties")
+            if not isinstance(props, dict):
                 continue
-            own = {k: v for k, v in node.items() if k != "default"}
+            with_default = {
+                name: prop for name, prop in props.items() if isinstance(prop, dict) and "default" in prop
+            }
+            if not with_default:
+                continue
+            own = {name: {k: v for k, v in prop.items() if k != "default"} for name, prop in with_default.items()}
+            defaults = {name: prop["default"] for name, prop in with_default.items()}
             try:
-                validator = validator_for(to_json_schema(own, types))
-                errors = list(validator.iter_errors(node["default"]))
+                uses_ref = "$ref" in json.dumps(own, default=str)
+                key = json.dumps([own, types if uses_ref else None], sort_keys=True, default=str)
+                problems = _default_errors(key, json.dumps(defaults, default=str))
             except Exception:  # noqa: BLE001 - an unusable property schema is other rules' business
                 continue
-            for error in errors[:1]:
+            for name, message in problems:
+                value = defaults.get(name)
                 yield self.finding(
                     bundle,
                     SCHEMA_FILE,
-                    f"default {node['default']!r} fails its own schema: {error.message}",
-                    at=(*path, "default"),
+                    f"default {value!r} of {name!r} fails its own schema: {message}",
+                    at=(*path, "properties", name, "default"),
                 )
 
 
@@ -258,10 +289,13 @@ class PatternInvalid(SchemaRule):
     fix = "Fix the expression; quote it in YAML when it holds `:`, `#`, `{`, `[`, `*`, `&`, `!`, `|` or `%`."
     source = "SCH-17, [DOC] UG:ag-schema.md"
     bad = Example(files={"schema/schema.yaml": _env_schema('vpc_cidr:\n  type: string\n  pattern: "([0-9"')})
+
+    def reset(self) -> None:
+        ecma_regex_error.cache_clear()
     good = Example(files={"schema/schema.yaml": _env_schema('vpc_cidr:\n  type: string\n  pattern: "([0-9]{1,3}\\\\.){3}[0-9]{1,3}"')})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
-        for path, node in type_nodes(bundle.schema_root):
+        for path, node in bundle.schema_nodes:
             pattern = node.get("pattern")
             if pattern is None:
                 continue
@@ -270,7 +304,7 @@ class PatternInvalid(SchemaRule):
                 continue
             problem = ecma_regex_error(pattern)
             if problem:
-                yield self.finding(bundle, SCHEMA_FILE, f"pattern {pattern!r} is not a valid ECMA regex: {problem}", at=(*path, "pattern"))
+                yield self.finding(bundle, SCHEMA_FILE, f"pattern {pattern} is not a valid ECMA regex: {problem}", at=(*path, "pattern"))
 
 
 class BoundsInverted(SchemaRule):
@@ -288,7 +322,7 @@ class BoundsInverted(SchemaRule):
     _PAIRS = (("minLength", "maxLength", True), ("minItems", "maxItems", True), ("minimum", "maximum", False))
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
-        for path, node in type_nodes(bundle.schema_root):
+        for path, node in bundle.schema_nodes:
             for low_key, high_key, is_count in self._PAIRS:
                 low, high = node.get(low_key), node.get(high_key)
                 for key, value in ((low_key, low), (high_key, high)):
@@ -335,7 +369,7 @@ class RefInvalid(SchemaRule):
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         root = bundle.schema_root
         types = root.get("types") if isinstance(root.get("types"), dict) else {}
-        for path, node in type_nodes(root):
+        for path, node in bundle.schema_nodes:
             if "$ref" not in node:
                 continue
             ref = node["$ref"]
@@ -362,7 +396,7 @@ class RequiredWithDefault(SchemaRule):
     good = Example(files={"schema/schema.yaml": _env_schema("ttl:\n  type: string\n  default: ttl")})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
-        for path, node in type_nodes(bundle.schema_root):
+        for path, node in bundle.schema_nodes:
             required = node.get("required")
             props = node.get("properties")
             if not isinstance(required, list) or not isinstance(props, dict):
