@@ -53,7 +53,9 @@ def timed(fn, runs: int) -> list[float]:
 
 
 def describe(label: str, samples: list[float]) -> str:
-    return f"{label:<34} median {statistics.median(samples):8.1f} ms   min {min(samples):8.1f}   max {max(samples):8.1f}"
+    return (
+        f"{label:<34} median {statistics.median(samples):8.1f} ms   min {min(samples):8.1f}   max {max(samples):8.1f}"
+    )
 
 
 def main() -> None:
@@ -77,7 +79,9 @@ def main() -> None:
     files = floor(args.path)
     floor_ms = timed(lambda: floor(args.path), args.runs)
     check_ms = timed(check, args.runs)
-    print(f"tree: {args.path} ({bundles} bundles, {files} YAML files parsed), {args.runs} runs, Python {sys.version.split()[0]}")
+    print(
+        f"tree: {args.path} ({bundles} bundles, {files} YAML files parsed), {args.runs} runs, Python {sys.version.split()[0]}"
+    )
     print(f"{'import + load rules (once)':<34} {setup_ms:8.1f} ms")
     print(describe("floor: walk + read + parse YAML", floor_ms))
     print(describe("proton-lint structural check", check_ms))

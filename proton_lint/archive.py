@@ -66,8 +66,7 @@ def read_archive(path: Path) -> ArchiveContents:
         raise ArchiveRefused(f"cannot read the archive: {exc.strerror}") from None
     if size > HARD_COMPRESSED_LIMIT:
         raise ArchiveRefused(
-            f"the archive is {size / 1048576:.1f} MB compressed, far beyond Proton's 5 MB bundle limit; "
-            "not opened"
+            f"the archive is {size / 1048576:.1f} MB compressed, far beyond Proton's 5 MB bundle limit; not opened"
         )
     contents = ArchiveContents()
     try:

@@ -42,12 +42,25 @@ def load(path: Path) -> Counter:
         raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}:{exc.lineno}: not JSON ({exc.msg}); write it with --write-baseline") from None
-    if not isinstance(body, dict) or body.get("version") != BASELINE_VERSION or not isinstance(body.get("findings"), list):
-        raise BaselineError(f"{path}: not a proton-lint baseline (version {BASELINE_VERSION}); write it with --write-baseline")
+    if (
+        not isinstance(body, dict)
+        or body.get("version") != BASELINE_VERSION
+        or not isinstance(body.get("findings"), list)
+    ):
+        raise BaselineError(
+            f"{path}: not a proton-lint baseline (version {BASELINE_VERSION}); write it with --write-baseline"
+        )
     keys: Counter = Counter()
     for entry in body["findings"]:
         if isinstance(entry, dict):
-            keys[_key(entry.get("path", ""), entry.get("rule", ""), entry.get("logical_path", ""), entry.get("message", ""))] += 1
+            keys[
+                _key(
+                    entry.get("path", ""),
+                    entry.get("rule", ""),
+                    entry.get("logical_path", ""),
+                    entry.get("message", ""),
+                )
+            ] += 1
     return keys
 
 

@@ -26,8 +26,22 @@ LEGACY_INFRA_DIRS = ("pipeline",)
 #: Folders that never belong to a bundle: version control, dependencies, caches, build output.
 SKIP_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".terraform",
-        "cdk.out", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode",
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".terraform",
+        "cdk.out",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".idea",
+        ".vscode",
     }
 )
 
@@ -161,7 +175,7 @@ class Bundle:
     def files_in(self, rel_dir: str) -> list[str]:
         """Files directly inside ``rel_dir`` (not in its subfolders)."""
         prefix = rel_dir.rstrip("/") + "/" if rel_dir else ""
-        return [n for n in self.files if n.startswith(prefix) and "/" not in n[len(prefix):]]
+        return [n for n in self.files if n.startswith(prefix) and "/" not in n[len(prefix) :]]
 
     def read_text(self, rel: str) -> str:
         return self.source.read(rel).decode("utf-8", errors="replace")
@@ -175,8 +189,8 @@ class Bundle:
                 self._docs[rel] = parse_yaml(self.source.read(rel))
             except OSError as exc:
                 doc = YamlDocument(text="")
-                from proton_lint.source import YamlProblem
                 from proton_lint.findings import Span
+                from proton_lint.source import YamlProblem
 
                 doc.problems.append(YamlProblem("encoding", f"cannot read the file: {exc.strerror}", Span(1, 1)))
                 self._docs[rel] = doc

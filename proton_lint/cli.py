@@ -33,7 +33,7 @@ def _version_text() -> str:
 
 
 class _VersionAction(argparse.Action):
-    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
         print(_version_text())
         parser.exit()
 
@@ -48,29 +48,45 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser("check", help="lint bundles in folders, files or .tar.gz archives")
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders, files or .tar.gz bundles (default: .)")
+    check.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="folders, files or .tar.gz bundles (default: .)"
+    )
     sel = check.add_argument_group("rule selection (IDs, prefixes such as PL2, slugs, or ALL; comma-separated)")
     sel.add_argument("--select", type=_csv, action="append", help="run only these rules (default: ALL)")
     sel.add_argument("--extend-select", type=_csv, action="append", help="run these rules in addition")
     sel.add_argument("--ignore", type=_csv, action="append", help="do not run these rules")
-    sel.add_argument("--rules", type=Path, action="append", metavar="DIR", help="load a local rule pack (YAML and .py files)")
+    sel.add_argument(
+        "--rules", type=Path, action="append", metavar="DIR", help="load a local rule pack (YAML and .py files)"
+    )
     files = check.add_argument_group("files")
     files.add_argument("--exclude", type=_csv, action="append", metavar="GLOB", help="skip paths matching these globs")
     files.add_argument(
-        "--customer-managed", type=_csv, action="append", metavar="GLOB", help="bundles created with provisioning=CUSTOMER_MANAGED"
+        "--customer-managed",
+        type=_csv,
+        action="append",
+        metavar="GLOB",
+        help="bundles created with provisioning=CUSTOMER_MANAGED",
     )
     out = check.add_argument_group("output")
-    out.add_argument("-f", "--format", help="text, parseable, json, sarif, github, junit (default: text; github on GitHub Actions)")
+    out.add_argument(
+        "-f", "--format", help="text, parseable, json, sarif, github, junit (default: text; github on GitHub Actions)"
+    )
     out.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
     out.add_argument("--statistics", action="store_true", help="add a count of findings per rule")
     out.add_argument("--no-color", action="store_true", help="no colours (NO_COLOR is honoured too)")
-    out.add_argument("--fail-level", choices=FAIL_LEVELS, help="exit 1 on findings at or above this severity (default: error)")
+    out.add_argument(
+        "--fail-level", choices=FAIL_LEVELS, help="exit 1 on findings at or above this severity (default: error)"
+    )
     base = check.add_argument_group("baseline and configuration")
     base.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline")
-    base.add_argument("--write-baseline", type=Path, metavar="FILE", help="write every current finding to FILE and exit 0")
+    base.add_argument(
+        "--write-baseline", type=Path, metavar="FILE", help="write every current finding to FILE and exit 0"
+    )
     base.add_argument("--config", type=Path, metavar="FILE", help="use this config file instead of searching for one")
     base.add_argument("--isolated", action="store_true", help="ignore every config file")
-    base.add_argument("--show-config", action="store_true", help="print the merged configuration and where each value came from")
+    base.add_argument(
+        "--show-config", action="store_true", help="print the merged configuration and where each value came from"
+    )
     check.add_argument("-j", "--jobs", type=int, metavar="N", help="check bundles in N processes (0: one per CPU)")
 
     rules = commands.add_parser("rules", help="list every rule")
@@ -99,11 +115,12 @@ def _merge_cli(config: Any, args: argparse.Namespace) -> None:
         "baseline": str(args.baseline) if args.baseline else None,
         "jobs": args.jobs,
     }
-    for key, value in cli_values.items():
-        if value is not None:
-            if key in ("ignore", "exclude", "rules", "customer-managed") and config.origins[key] != "default":
-                value = [*config[key], *value]  # lists from the command line add to the file's
-            config.set(key, value, "command line")
+    for key, given in cli_values.items():
+        if given is None:
+            continue
+        if key in ("ignore", "exclude", "rules", "customer-managed") and config.origins[key] != "default":
+            given = [*config[key], *given]  # noqa: PLW2901 - command-line lists add to the file's
+        config.set(key, given, "command line")
     if args.format is None and config.origins["format"] == "default" and os.environ.get("GITHUB_ACTIONS") == "true":
         config.set("format", "github", "GITHUB_ACTIONS=true")
 
@@ -149,7 +166,8 @@ def _exit_code(result: Any, fail_level: str) -> int:
 
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from proton_lint import baseline, config as config_mod
+    from proton_lint import baseline
+    from proton_lint import config as config_mod
     from proton_lint.engine import Linter
     from proton_lint.plugins import reporters as reporter_table
     from proton_lint.reporters.base import ReportContext
@@ -211,7 +229,7 @@ def run_rules(args: argparse.Namespace, out: TextIO) -> int:
     else:
         width = max(len(r.slug) for r in rules)
         for r in rules:
-            out.write(f"{r.id:<8} {r.slug:<{width}}  {str(r.severity):<8} {r.summary}\n")
+            out.write(f"{r.id:<8} {r.slug:<{width}}  {r.severity!s:<8} {r.summary}\n")
     return EXIT_OK
 
 

@@ -118,7 +118,7 @@ def _line_of(path: Path, key: str) -> int | None:
     try:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             stripped = line.strip().strip('"')
-            if stripped.startswith(key) and stripped[len(key):].lstrip('"').lstrip()[:1] in ("=", ":"):
+            if stripped.startswith(key) and stripped[len(key) :].lstrip('"').lstrip()[:1] in ("=", ":"):
                 return number
     except OSError:
         pass
@@ -176,8 +176,9 @@ def load(path: Path | None, *, isolated: bool = False, start: Path | None = None
     validate(data, path)
     config.file = path
     for key, value in data.items():
+        resolved = value
         if key in PATH_KEYS and value is not None:
             base = path.parent
-            value = [str(base / v) for v in value] if isinstance(value, list) else str(base / value)
-        config.set(key, value, str(path))
+            resolved = [str(base / v) for v in value] if isinstance(value, list) else str(base / value)
+        config.set(key, resolved, str(path))
     return config

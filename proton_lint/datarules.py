@@ -142,9 +142,7 @@ class DataRule(Rule):
             return False
         if "layout" in when and bundle.layout not in when["layout"]:
             return False
-        if "engine" in when and not (bundle.engines() & set(when["engine"])):
-            return False
-        return True
+        return not ("engine" in when and not (bundle.engines() & set(when["engine"])))
 
     def _documents(self, bundle: Bundle) -> list[str]:
         if self.rule_target in ("schema", "schema-node"):
@@ -201,8 +199,18 @@ class DataRule(Rule):
 
 #: Keywords newer than draft 7, which fastjsonschema would silently ignore.
 _NEWER_KEYWORDS = frozenset(
-    {"minContains", "maxContains", "dependentRequired", "dependentSchemas", "prefixItems",
-     "unevaluatedItems", "unevaluatedProperties", "$dynamicRef", "$dynamicAnchor", "$anchor"}
+    {
+        "minContains",
+        "maxContains",
+        "dependentRequired",
+        "dependentSchemas",
+        "prefixItems",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "$anchor",
+    }
 )
 
 

@@ -156,16 +156,28 @@ def _archive_bundles(path: Path, found: Discovery) -> None:
         return
     for name, reason in contents.skipped:
         found.notes.append(Note("PL104", f"{shown}!/{name}", f"archive member skipped: {reason}"))
-    roots = sorted({name[: -len(SCHEMA_FILE)].rstrip("/") for name in contents.files if name == SCHEMA_FILE or name.endswith("/" + SCHEMA_FILE)})
+    roots = sorted(
+        {
+            name[: -len(SCHEMA_FILE)].rstrip("/")
+            for name in contents.files
+            if name == SCHEMA_FILE or name.endswith("/" + SCHEMA_FILE)
+        }
+    )
     if not roots:
-        manifests = [n for n in contents.files if any(n == f"{d}/manifest.yaml" or n.endswith(f"/{d}/manifest.yaml") for d in INFRA_DIRS)]
+        manifests = [
+            n
+            for n in contents.files
+            if any(n == f"{d}/manifest.yaml" or n.endswith(f"/{d}/manifest.yaml") for d in INFRA_DIRS)
+        ]
         roots = sorted({m.rsplit("/", 2)[0] if m.count("/") >= 2 else "" for m in manifests})
     if not roots:
         found.unmatched_files.append(shown)  # no schema, no manifest: not a Proton bundle at all
         return
     if len(roots) > 1:
         listed = ", ".join(r or "(root)" for r in roots)
-        found.notes.append(Note("PL105", shown, f"the archive holds {len(roots)} bundles ({listed}); Proton expects one"))
+        found.notes.append(
+            Note("PL105", shown, f"the archive holds {len(roots)} bundles ({listed}); Proton expects one")
+        )
     for root in roots:
         bundle = Bundle(source=MemorySource(contents.files, shown, root), layout="archive")
         bundle.kind = detect_kind(bundle)

@@ -19,6 +19,8 @@ def _cell(text: str) -> str:
 
 
 def rules_markdown(rules: list[Rule]) -> str:
-    table = "".join(f"| {r.id} | [{r.slug}](#{r.slug}-{r.id.lower()}) | {r.severity} | {_cell(r.summary)} |\n" for r in rules)
+    table = "".join(
+        f"| {r.id} | [{r.slug}](#{r.slug}-{r.id.lower()}) | {r.severity} | {_cell(r.summary)} |\n" for r in rules
+    )
     pages = "\n".join(r.doc_markdown(level=2) for r in rules)
     return HEADER + table + "\n" + pages

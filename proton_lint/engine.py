@@ -146,7 +146,9 @@ class Linter:
             path = finding.path.replace(os.sep, "/")
             ignored = any(
                 (fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern.rstrip("/") + "/*"))
-                and any(finding.rule.startswith(s.upper()) or finding.name == s.lower() or s.upper() == "ALL" for s in sels)
+                and any(
+                    finding.rule.startswith(s.upper()) or finding.name == s.lower() or s.upper() == "ALL" for s in sels
+                )
                 for pattern, sels in table
             )
             if not ignored:

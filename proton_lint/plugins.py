@@ -29,7 +29,7 @@ def _import_local_module(path: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # a user's module: any error is theirs to fix
+    except Exception as exc:  # noqa: BLE001 - a user's module: any error is theirs to fix
         raise PluginError(f"{path}: importing the rule module failed: {type(exc).__name__}: {exc}") from None
     return module
 
@@ -50,11 +50,11 @@ class _LocalPack:
         for path in sorted(self.folder.glob("*.py")):
             module = _import_local_module(path)
             for value in vars(module).values():
-                if isinstance(value, type) and issubclass(value, Rule) and value.__module__ == module.__name__:
-                    if getattr(value, "id", None):
-                        rule = value()
-                        rule.origin = str(path)
-                        rules.append(rule)
+                defined_here = isinstance(value, type) and value.__module__ == module.__name__
+                if defined_here and issubclass(value, Rule) and getattr(value, "id", None):
+                    rule = value()
+                    rule.origin = str(path)
+                    rules.append(rule)
         return rules
 
 
@@ -67,8 +67,10 @@ def plugin_manager(local_rule_dirs: list[Path] = (), *, entry_points: bool = Tru
     if entry_points:
         try:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-        except Exception as exc:  # a broken third-party package must not look like our crash
-            raise PluginError(f"loading a '{ENTRY_POINT_GROUP}' entry point failed: {type(exc).__name__}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - a broken third-party package is not our crash
+            raise PluginError(
+                f"loading a '{ENTRY_POINT_GROUP}' entry point failed: {type(exc).__name__}: {exc}"
+            ) from None
     for folder in local_rule_dirs:
         if not folder.is_dir():
             raise PluginError(f"{folder}: --rules needs a folder of *.yaml packs or *.py rule modules")

@@ -94,9 +94,7 @@ def to_json_schema(node: Any, types: dict | None = None) -> Any:
                 continue
             if key == "properties" and isinstance(child, dict):
                 out[key] = {name: convert(sub) for name, sub in child.items()}
-            elif key in ("items", "not", "additionalProperties"):
-                out[key] = convert(child)
-            elif key in ("allOf", "anyOf", "oneOf"):
+            elif key in ("items", "not", "additionalProperties") or key in ("allOf", "anyOf", "oneOf"):
                 out[key] = convert(child)
             else:
                 out[key] = child
@@ -119,7 +117,7 @@ def _validator_class() -> Any:
     from jsonschema import Draft202012Validator, validators
     from jsonschema.exceptions import ValidationError
 
-    def ecma_pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    def ecma_pattern(validator: Any, pattern: Any, instance: Any, _schema: Any) -> Iterator[ValidationError]:
         if not validator.is_type(instance, "string") or not isinstance(pattern, str):
             return
         if ecma_regex_error(pattern) is not None:

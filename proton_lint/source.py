@@ -85,9 +85,7 @@ class YamlDocument:
         """Logical paths whose key (or, for list items, value) starts on ``line``."""
         mark = line - 1
         found = [p for p, n in self.key_nodes.items() if n.start_mark.line == mark]
-        found += [
-            p for p, n in self.value_nodes.items() if n.start_mark.line == mark and p and isinstance(p[-1], int)
-        ]
+        found += [p for p, n in self.value_nodes.items() if n.start_mark.line == mark and p and isinstance(p[-1], int)]
         if not found and line == 1 and () in self.value_nodes:
             found.append(())
         return found
@@ -192,7 +190,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 
 
 _TAB_HINT = "YAML does not allow tabs for indentation: indent with spaces"
-_ALIAS_HINT = "a bare * starts a YAML alias; quote it: file: \"*\""
+_ALIAS_HINT = 'a bare * starts a YAML alias; quote it: file: "*"'
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
@@ -233,9 +231,7 @@ def parse_yaml(data: bytes | str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         problem = _syntax_problem(exc, text)
         if "expected a single document" in problem.message:
-            problem = YamlProblem(
-                "multi-document", "more than one YAML document; Proton reads only one", problem.span
-            )
+            problem = YamlProblem("multi-document", "more than one YAML document; Proton reads only one", problem.span)
         doc.problems.append(problem)
         return doc
     except (yaml.YAMLError, RecursionError, ValueError) as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from proton_lint.findings import Finding
 from proton_lint.rules import Example, Rule
+from proton_lint.snippets import CFN_MANIFEST, HCL_MANIFEST
 
 _ENV_SCHEMA = """\
 schema:
@@ -34,13 +35,6 @@ schema:
           pattern: '([0-9]{1,3}\\.){3}[0-9]{1,3}($|/(16|24))'
 """
 
-_CFN_MANIFEST = """\
-infrastructure:
-  templates:
-    - file: "cloudformation.yaml"
-      rendering_engine: jinja
-      template_language: cloudformation
-"""
 
 _ENV_CFN = """\
 Resources:
@@ -91,21 +85,21 @@ BASES: dict[str, dict[str, str]] = {
     "none": {},
     "environment": {
         "schema/schema.yaml": _ENV_SCHEMA,
-        "infrastructure/manifest.yaml": _CFN_MANIFEST,
+        "infrastructure/manifest.yaml": CFN_MANIFEST,
         "infrastructure/cloudformation.yaml": _ENV_CFN,
     },
     "service": {
         "schema/schema.yaml": _SERVICE_SCHEMA,
-        "instance_infrastructure/manifest.yaml": _CFN_MANIFEST,
+        "instance_infrastructure/manifest.yaml": CFN_MANIFEST,
         "instance_infrastructure/cloudformation.yaml": _SVC_CFN,
-        "pipeline_infrastructure/manifest.yaml": _CFN_MANIFEST,
+        "pipeline_infrastructure/manifest.yaml": CFN_MANIFEST,
         "pipeline_infrastructure/cloudformation.yaml": "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n",
     },
     "service-no-pipeline": {
         "schema/schema.yaml": _SERVICE_SCHEMA.replace('  pipeline_input_type: "PipelineInput"\n', "").split(
             "    PipelineInput:"
         )[0],
-        "instance_infrastructure/manifest.yaml": _CFN_MANIFEST,
+        "instance_infrastructure/manifest.yaml": CFN_MANIFEST,
         "instance_infrastructure/cloudformation.yaml": _SVC_CFN,
     },
     "customer-managed-environment": {
@@ -127,13 +121,7 @@ schema:
     },
     "terraform-environment": {
         "schema/schema.yaml": _ENV_SCHEMA,
-        "infrastructure/manifest.yaml": """\
-infrastructure:
-  templates:
-    - file: "*"
-      rendering_engine: hcl
-      template_language: terraform
-""",
+        "infrastructure/manifest.yaml": HCL_MANIFEST,
         "infrastructure/main.tf": 'resource "aws_vpc" "vpc" {\n  cidr_block = var.environment.inputs.vpc_cidr\n}\n',
         "infrastructure/outputs.tf": 'output "vpc_id" {\n  value = aws_vpc.vpc.id\n}\n',
     },
@@ -158,7 +146,7 @@ infrastructure:
         "infrastructure/package.json": "{}\n",
     },
     "component": {
-        "manifest.yaml": _CFN_MANIFEST,
+        "manifest.yaml": CFN_MANIFEST,
         "cloudformation.yaml": """\
 Resources:
   Bucket:

@@ -20,7 +20,12 @@ def run(args: list[str], cwd: Path, env: dict | None = None, stdin: str | None =
     environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
     environment.pop("GITHUB_ACTIONS", None) if "GITHUB_ACTIONS" not in (env or {}) else None
     return subprocess.run(
-        [sys.executable, "-m", "proton_lint", *args], cwd=cwd, capture_output=True, text=True, env=environment, input=stdin
+        [sys.executable, "-m", "proton_lint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=environment,
+        input=stdin,
     )
 
 
@@ -144,7 +149,11 @@ def test_closed_pipe_ends_quietly(broken: Path) -> None:
         write_bundle(broken / f"e{i}" / "v1", overrides={"infrastructure/manifest.yaml": LEGACY_MANIFEST})
     proc = subprocess.run(
         f"{sys.executable} -m proton_lint check . | head -1",
-        shell=True, cwd=broken, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"},
+        shell=True,
+        cwd=broken,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
     )
     assert proc.stderr == ""
 
@@ -155,7 +164,14 @@ def test_rules_and_rule_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert {"PL201", "PL310"} <= {r["id"] for r in listed}
     assert main(["rule", "PL201"]) == 0
     page = capsys.readouterr().out
-    for heading in ("# manifest-structure (PL201)", "## What it does", "## Why is this bad?", "## Example", "Use instead:", "## Source"):
+    for heading in (
+        "# manifest-structure (PL201)",
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "Use instead:",
+        "## Source",
+    ):
         assert heading in page
     assert main(["rule", "manifest-structure"]) == 0
     assert main(["rule", "PL2O1"]) == 2

@@ -40,7 +40,7 @@ KNOWN_NOTES = {(f"{CFN}/lambda-multi-svc/lambda-env/v1/schema/schema.yaml", 16, 
 
 def _rel(path: str) -> str:
     marker = "corpus/"
-    return path[path.index(marker) + len(marker):] if marker in path else path
+    return path[path.index(marker) + len(marker) :] if marker in path else path
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,10 @@ from .bundles import write_bundle
 
 
 def kinds(found) -> dict[str, tuple]:
-    return {b.root.rsplit("/", 2)[-2] + "/" + b.root.rsplit("/", 1)[-1]: (b.kind, b.layout, b.template_name, b.major) for b in found.bundles}
+    return {
+        b.root.rsplit("/", 2)[-2] + "/" + b.root.rsplit("/", 1)[-1]: (b.kind, b.layout, b.template_name, b.major)
+        for b in found.bundles
+    }
 
 
 def test_sync_layout_gives_template_name_and_major(tmp_path: Path) -> None:
@@ -76,8 +79,12 @@ def test_single_files_map_to_one_bundle(tmp_path: Path) -> None:
     root = write_bundle(tmp_path / "env" / "v1")
     (tmp_path / ".git").mkdir()
     (tmp_path / "README.md").write_text("hi")
-    found = discover([root / "schema" / "schema.yaml", root / "infrastructure" / "manifest.yaml", tmp_path / "README.md"])
-    assert len(found.bundles) == 1 and found.unmatched_files == [str(Path("README.md"))] or found.unmatched_files[0].endswith("README.md")
+    found = discover(
+        [root / "schema" / "schema.yaml", root / "infrastructure" / "manifest.yaml", tmp_path / "README.md"]
+    )
+    assert (len(found.bundles) == 1 and found.unmatched_files == [str(Path("README.md"))]) or found.unmatched_files[
+        0
+    ].endswith("README.md")
 
 
 def test_missing_path_raises(tmp_path: Path) -> None:
@@ -110,7 +117,9 @@ def test_archive_bundle_at_root_or_in_a_folder(tmp_path: Path, linter) -> None:
     members = [_file(f"env/{rel}", text.encode()) for rel, text in BASES["environment"].items()]
     archive = _tar(tmp_path / "env.tar.gz", members)
     (bundle,) = discover([archive]).bundles
-    assert bundle.kind is BundleKind.ENVIRONMENT and bundle.display("schema/schema.yaml").endswith("env.tar.gz!/env/schema/schema.yaml")
+    assert bundle.kind is BundleKind.ENVIRONMENT and bundle.display("schema/schema.yaml").endswith(
+        "env.tar.gz!/env/schema/schema.yaml"
+    )
     assert linter.run([archive]).findings == []
 
 

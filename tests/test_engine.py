@@ -47,7 +47,7 @@ def test_unselected_rules_never_run(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 # -- crashes ------------------------------------------------------------------------------------------
-CRASHING_RULE = '''
+CRASHING_RULE = """
 from proton_lint.rules import Rule
 from proton_lint.findings import Severity
 
@@ -58,7 +58,7 @@ class Crashes(Rule):
     summary = "Always crashes."
     def check(self, bundle):
         raise ZeroDivisionError("boom")
-'''
+"""
 
 
 def test_a_crashing_rule_becomes_pl000_and_the_run_goes_on(tmp_path: Path) -> None:
@@ -110,13 +110,13 @@ def test_local_yaml_pack_rules_run_and_locate(tmp_path: Path) -> None:
 
 
 def test_an_invalid_pack_is_a_clear_error(tmp_path: Path) -> None:
-    from proton_lint.plugins import PluginError
     from proton_lint.datarules import RulePackError
+    from proton_lint.plugins import PluginError
 
     pack = tmp_path / "pack"
     pack.mkdir()
     (pack / "bad.yaml").write_text("rules:\n  - id: ACME1\n    slug: x\n")
-    with pytest.raises((RulePackError, PluginError), match="bad.yaml:2"):
+    with pytest.raises((RulePackError, PluginError), match=r"bad\.yaml:2"):
         Linter(LintOptions(entry_points=False, rule_dirs=(pack,)))
 
 
@@ -139,7 +139,9 @@ def test_trailing_comment_suppresses_the_node_and_its_children(tmp_path: Path) -
 
 
 def test_comment_on_the_line_above_suppresses_the_next_node(tmp_path: Path) -> None:
-    manifest = LEGACY_MANIFEST.replace("      engine: jinja", "      # proton-lint: ignore[manifest-legacy-engine-key]\n      engine: jinja")
+    manifest = LEGACY_MANIFEST.replace(
+        "      engine: jinja", "      # proton-lint: ignore[manifest-legacy-engine-key]\n      engine: jinja"
+    )
     write_bundle(tmp_path / "env" / "v1", overrides={"infrastructure/manifest.yaml": manifest})
     assert "PL203" not in _rules(_run(tmp_path))
 
@@ -166,10 +168,13 @@ def test_file_level_suppression(tmp_path: Path) -> None:
 
 
 def test_jinja_comment_suppression(tmp_path: Path) -> None:
-    from proton_lint.suppress import scan_file
     from proton_lint.bundle import Bundle, DirSource
+    from proton_lint.suppress import scan_file
 
-    write_bundle(tmp_path, overrides={"infrastructure/cloudformation.yaml": "{# proton-lint: ignore[PL501] reason #}\nResources: {}\n"})
+    write_bundle(
+        tmp_path,
+        overrides={"infrastructure/cloudformation.yaml": "{# proton-lint: ignore[PL501] reason #}\nResources: {}\n"},
+    )
     bundle = Bundle(source=DirSource(tmp_path))
     found = scan_file(bundle, "infrastructure/cloudformation.yaml")
     assert len(found) == 1 and found[0].rules == ("PL501",) and found[0].target_line == 2
@@ -200,7 +205,7 @@ def test_baseline_survives_line_shifts_and_catches_new_findings(tmp_path: Path) 
 def test_a_corrupt_baseline_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "b.json"
     bad.write_text("{not json")
-    with pytest.raises(baseline.BaselineError, match="b.json:1"):
+    with pytest.raises(baseline.BaselineError, match=r"b\.json:1"):
         baseline.load(bad)
 
 

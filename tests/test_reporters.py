@@ -173,9 +173,14 @@ def test_json_validates_and_round_trips() -> None:
     # round trip: the document rebuilds the findings
     rebuilt = [
         Finding(
-            f["rule"], f["name"], Severity.parse(f["severity"]), f["message"], f["path"],
+            f["rule"],
+            f["name"],
+            Severity.parse(f["severity"]),
+            f["message"],
+            f["path"],
             Span(f["line"], f["column"], f["end_line"], f["end_column"]) if f["line"] else None,
-            f["logical_path"], f["hint"],
+            f["logical_path"],
+            f["hint"],
         )
         for f in doc["findings"]
     ]
@@ -314,6 +319,6 @@ def test_junit_no_findings_is_one_passing_case() -> None:
 
 
 def test_junit_strips_characters_xml_cannot_carry() -> None:
-    bad = Finding("PL101", "missing-name", Severity.ERROR, "bell\x07 <&> \"q\"", "a.yaml", Span(1))
+    bad = Finding("PL101", "missing-name", Severity.ERROR, 'bell\x07 <&> "q"', "a.yaml", Span(1))
     suite = ET.fromstring(render("junit", make_result([bad])))
-    assert suite.find("testcase/failure").get("message") == "bell\ufffd <&> \"q\""  # type: ignore[union-attr]
+    assert suite.find("testcase/failure").get("message") == 'bell\ufffd <&> "q"'  # type: ignore[union-attr]

@@ -46,8 +46,18 @@ def test_good_example_is_clean_of_the_rule(rule, tmp_path: Path, linter: Linter)
     assert not [f for f in findings if f.rule == "PL000"]
 
 
-@pytest.mark.parametrize("base", ["environment", "service", "service-no-pipeline", "customer-managed-environment",
-                                  "terraform-environment", "codebuild-environment", "component"])
+@pytest.mark.parametrize(
+    "base",
+    [
+        "environment",
+        "service",
+        "service-no-pipeline",
+        "customer-managed-environment",
+        "terraform-environment",
+        "codebuild-environment",
+        "component",
+    ],
+)
 def test_base_bundles_are_clean(base: str, tmp_path: Path, linter: Linter) -> None:
     from proton_lint.rules import Example
 

@@ -27,7 +27,7 @@ def test_tab_indentation_gets_a_hint() -> None:
 
 
 def test_bare_star_gets_the_alias_hint() -> None:
-    (problem,) = parse_yaml('infrastructure:\n  templates:\n    - file: *\n').problems
+    (problem,) = parse_yaml("infrastructure:\n  templates:\n    - file: *\n").problems
     assert problem.span.line == 3 and 'file: "*"' in problem.hint
 
 

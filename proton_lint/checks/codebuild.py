@@ -40,8 +40,11 @@ def _iter_run_targets(command: str) -> Iterator[str]:
             yield first
         elif first in _INTERPRETERS and len(words) > 1:
             target = next((w for w in words[1:] if not w.startswith("-")), "")
-            if target and "$" not in target and not target.startswith("/") and (
-                target.startswith("./") or _SCRIPT.search(target)
+            if (
+                target
+                and "$" not in target
+                and not target.startswith("/")
+                and (target.startswith("./") or _SCRIPT.search(target))
             ):
                 yield target
 

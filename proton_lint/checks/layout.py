@@ -16,6 +16,7 @@ from proton_lint.bundle import (
 )
 from proton_lint.findings import Finding, Severity
 from proton_lint.rules import Example, Rule
+from proton_lint.snippets import CFN_MANIFEST, EMPTY_CFN, HCL_MANIFEST
 
 _SCHEMA_NO_PIPELINE = """\
 schema:
@@ -74,7 +75,9 @@ class InfrastructureMissing(Rule):
     fix = "Add the folder and its manifest.yaml, or remove the empty folder."
     source = "BND-10, BND-12, BND-20, [DOC] UG:ag-wrap-up.md"
     base = "service"
-    bad = Example(files={"instance_infrastructure/manifest.yaml": None, "instance_infrastructure/cloudformation.yaml": None})
+    bad = Example(
+        files={"instance_infrastructure/manifest.yaml": None, "instance_infrastructure/cloudformation.yaml": None}
+    )
     good = Example(files={})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
@@ -109,8 +112,8 @@ class LegacyFolderLayout(Rule):
         files={
             "pipeline_infrastructure/manifest.yaml": None,
             "pipeline_infrastructure/cloudformation.yaml": None,
-            "pipeline/manifest.yaml": "infrastructure:\n  templates:\n    - file: cloudformation.yaml\n      rendering_engine: jinja\n      template_language: cloudformation\n",
-            "pipeline/cloudformation.yaml": "Resources: {}\n",
+            "pipeline/manifest.yaml": CFN_MANIFEST,
+            "pipeline/cloudformation.yaml": EMPTY_CFN,
         }
     )
     good = Example(files={})
@@ -120,7 +123,9 @@ class LegacyFolderLayout(Rule):
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         if bundle.has_dir("pipeline"):
-            yield self.finding(bundle, "pipeline", "pipeline/ is the pre-GA name; rename it to pipeline_infrastructure/")
+            yield self.finding(
+                bundle, "pipeline", "pipeline/ is the pre-GA name; rename it to pipeline_infrastructure/"
+            )
         if bundle.has_dir(ENV_INFRA):
             yield self.finding(
                 bundle,
@@ -148,8 +153,8 @@ class WrongInfrastructureFolder(Rule):
         files={
             "instance_infrastructure/manifest.yaml": None,
             "instance_infrastructure/cloudformation.yaml": None,
-            "instance-infrastructure/manifest.yaml": "infrastructure:\n  templates:\n    - file: cloudformation.yaml\n      rendering_engine: jinja\n      template_language: cloudformation\n",
-            "instance-infrastructure/cloudformation.yaml": "Resources: {}\n",
+            "instance-infrastructure/manifest.yaml": CFN_MANIFEST,
+            "instance-infrastructure/cloudformation.yaml": EMPTY_CFN,
         }
     )
     good = Example(files={})
@@ -160,14 +165,18 @@ class WrongInfrastructureFolder(Rule):
         if bundle.kind is BundleKind.ENVIRONMENT:
             for folder in (INSTANCE_INFRA, PIPELINE_INFRA):
                 if bundle.has_dir(folder):
-                    yield self.finding(bundle, folder, f"{folder}/ belongs to service bundles; an environment uses infrastructure/")
+                    yield self.finding(
+                        bundle, folder, f"{folder}/ belongs to service bundles; an environment uses infrastructure/"
+                    )
         for folder in sorted(_top_dirs(bundle) - set(self._KNOWN)):
             normal = folder.lower().replace("-", "_")
             close = difflib.get_close_matches(normal, INFRA_DIRS, n=1, cutoff=0.75)
             if normal in ("infra", "pipeline_infra", "instance_infra"):
                 close = close or [f"{normal}structure"]
             if close:
-                yield self.finding(bundle, folder, f"folder {folder}/ is not a Proton folder name; did you mean {close[0]}/?")
+                yield self.finding(
+                    bundle, folder, f"folder {folder}/ is not a Proton folder name; did you mean {close[0]}/?"
+                )
 
 
 class CustomerManagedHasInfrastructure(Rule):
@@ -185,8 +194,8 @@ class CustomerManagedHasInfrastructure(Rule):
     base = "customer-managed-environment"
     bad = Example(
         files={
-            "infrastructure/manifest.yaml": "infrastructure:\n  templates:\n    - file: cloudformation.yaml\n      rendering_engine: jinja\n      template_language: cloudformation\n",
-            "infrastructure/cloudformation.yaml": "Resources: {}\n",
+            "infrastructure/manifest.yaml": CFN_MANIFEST,
+            "infrastructure/cloudformation.yaml": EMPTY_CFN,
         },
         options={"customer_managed": ("*my-template/v1",)},
     )
@@ -197,7 +206,9 @@ class CustomerManagedHasInfrastructure(Rule):
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         for folder in bundle.infra_dirs:
-            yield self.finding(bundle, folder, f"{folder}/ in a customer-managed environment bundle; it may hold only schema/")
+            yield self.finding(
+                bundle, folder, f"{folder}/ in a customer-managed environment bundle; it may hold only schema/"
+            )
 
 
 class PipelineSchemaMismatch(Rule):
@@ -210,8 +221,8 @@ class PipelineSchemaMismatch(Rule):
         "`pipeline_input_type` in its schema; a template without a pipeline has neither."
     )
     why = (
-        "Registration fails with \"Service template schema is not valid: Missing property "
-        "[pipelineInputType]\" when the folder has no input type, and a pipeline input type without a "
+        'Registration fails with "Service template schema is not valid: Missing property '
+        '[pipelineInputType]" when the folder has no input type, and a pipeline input type without a '
         "pipeline template has nothing to feed."
     )
     fix = "Add `pipeline_input_type` (and its type) to the schema, or remove the pipeline folder."
@@ -231,7 +242,7 @@ class PipelineSchemaMismatch(Rule):
                 bundle,
                 SCHEMA_FILE,
                 "the bundle has a pipeline folder but the schema has no pipeline_input_type "
-                "(Proton: \"Missing property [pipelineInputType]\")",
+                '(Proton: "Missing property [pipelineInputType]")',
                 at=("schema",),
                 key=True,
             )
@@ -260,9 +271,9 @@ class MixedProvisioning(Rule):
     base = "service"
     bad = Example(
         files={
-            "pipeline_infrastructure/manifest.yaml": "infrastructure:\n  templates:\n    - file: \"*\"\n      rendering_engine: hcl\n      template_language: terraform\n",
+            "pipeline_infrastructure/manifest.yaml": HCL_MANIFEST,
             "pipeline_infrastructure/cloudformation.yaml": None,
-            "pipeline_infrastructure/main.tf": "resource \"aws_s3_bucket\" \"b\" {}\n",
+            "pipeline_infrastructure/main.tf": 'resource "aws_s3_bucket" "b" {}\n',
         }
     )
     good = Example(files={})

@@ -49,12 +49,16 @@ class BundleSizeLimit(Rule):
                 if size > SCHEMA_LIMIT:
                     yield self.finding(bundle, rel, f"the schema is {_size(size)}; the limit is 50 KB")
                 elif size > 40 * KB and len(bundle.read_text(rel)) > SCHEMA_API_CHARS:
-                    yield self.finding(bundle, rel, f"the schema has more than {SCHEMA_API_CHARS:,} characters (the API's limit)")
+                    yield self.finding(
+                        bundle, rel, f"the schema has more than {SCHEMA_API_CHARS:,} characters (the API's limit)"
+                    )
             elif rel.endswith("manifest.yaml") and rel.count("/") <= 1:
                 if size > MANIFEST_LIMIT:
                     yield self.finding(bundle, rel, f"the manifest is {_size(size)}; the limit is 50 KB")
             elif size > TEMPLATE_FILE_LIMIT:
-                yield self.finding(bundle, rel, f"the file is {_size(size)}; Proton's limit per template file is 200 KB")
+                yield self.finding(
+                    bundle, rel, f"the file is {_size(size)}; Proton's limit per template file is 200 KB"
+                )
 
 
 class TooManyTemplateFiles(Rule):
@@ -98,9 +102,17 @@ class ComponentLimits(Rule):
     fix = "Remove comments and extra entries from the manifest; split a large component template."
     source = "BND-30, MAN-18, API-09, API-10, [API] SM:TemplateManifestContents, SM:TemplateFileContents"
     base = "component"
-    bad = Example(files={"manifest.yaml": "# " + "x" * 1100 + "\n" + (
-        "infrastructure:\n  templates:\n    - file: \"cloudformation.yaml\"\n      rendering_engine: jinja\n"
-        "      template_language: cloudformation\n")})
+    bad = Example(
+        files={
+            "manifest.yaml": "# "
+            + "x" * 1100
+            + "\n"
+            + (
+                'infrastructure:\n  templates:\n    - file: "cloudformation.yaml"\n      rendering_engine: jinja\n'
+                "      template_language: cloudformation\n"
+            )
+        }
+    )
     good = Example(files={})
 
     def applies(self, bundle: Bundle) -> bool:
@@ -110,13 +122,17 @@ class ComponentLimits(Rule):
         if bundle.has("manifest.yaml"):
             chars = len(bundle.read_text("manifest.yaml"))
             if chars > COMPONENT_MANIFEST_CHARS:
-                yield self.finding(bundle, "manifest.yaml", f"the component manifest has {chars:,} characters; the limit is 1,024")
+                yield self.finding(
+                    bundle, "manifest.yaml", f"the component manifest has {chars:,} characters; the limit is 1,024"
+                )
         for entry in bundle.manifest_entries("manifest.yaml"):
             name = entry.get("file")
             if isinstance(name, str) and bundle.has(name):
                 chars = len(bundle.read_text(name))
                 if chars > COMPONENT_TEMPLATE_CHARS:
-                    yield self.finding(bundle, name, f"the component template has {chars:,} characters; the limit is 51,200")
+                    yield self.finding(
+                        bundle, name, f"the component template has {chars:,} characters; the limit is 51,200"
+                    )
 
 
 RULES = (BundleSizeLimit, TooManyTemplateFiles, ComponentLimits)

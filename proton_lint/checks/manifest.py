@@ -15,15 +15,17 @@ class ManifestFileMissing(Rule):
     id = "PL205"
     slug = "manifest-file-missing"
     severity = Severity.ERROR
-    summary = "The manifest names an IaC file that is not in its folder (or `\"*\"` matches no `.tf` file)."
+    summary = 'The manifest names an IaC file that is not in its folder (or `"*"` matches no `.tf` file).'
     what = (
         "For each jinja or hcl template entry, checks that `file` exists in the manifest's folder. For "
-        "Terraform's `\"*\"`, checks that the folder holds at least one `.tf` file."
+        'Terraform\'s `"*"`, checks that the folder holds at least one `.tf` file.'
     )
     why = "Proton reads the IaC file named by the manifest; registration fails when it is not in the bundle."
     fix = "Correct the file name (it is case-sensitive) or add the file beside the manifest."
     source = "MAN-04, MAN-05, [DOC] UG:ag-wrap-up.md"
-    bad = Example(files={"infrastructure/cloudformation.yaml": None, "infrastructure/CloudFormation.yaml": "Resources: {}\n"})
+    bad = Example(
+        files={"infrastructure/cloudformation.yaml": None, "infrastructure/CloudFormation.yaml": "Resources: {}\n"}
+    )
     good = Example(files={})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
@@ -38,7 +40,9 @@ class ManifestFileMissing(Rule):
                 at = ("infrastructure", "templates", i, "file")
                 if any(ch in name for ch in "*?["):
                     if engine == "hcl" and not [n for n in present if fnmatch.fnmatch(n, name) and n.endswith(".tf")]:
-                        yield self.finding(bundle, rel, f"file: {name!r} matches no .tf file in {folder or 'the component'}/", at=at)
+                        yield self.finding(
+                            bundle, rel, f"file: {name!r} matches no .tf file in {folder or 'the component'}/", at=at
+                        )
                     continue
                 if name not in present:
                     close = [n for n in present if n.lower() == name.lower()]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable
+from functools import lru_cache
 
 from proton_lint.bundle import ENV_INFRA, INSTANCE_INFRA, PIPELINE_INFRA, SCHEMA_FILE, Bundle, BundleKind
 from proton_lint.findings import Finding, Severity
 from proton_lint.rules import Example, Rule
-import json
-from functools import lru_cache
-
 from proton_lint.schema import ecma_regex_error, ref_target, to_json_schema, validator_for
 
 INPUT_TYPE_KEYS = ("environment_input_type", "service_input_type", "pipeline_input_type")
@@ -25,6 +24,11 @@ schema:
       type: object
       properties:
 """
+
+
+_SUBNET_TYPE = (
+    "    Subnet:\n      type: object\n      properties:\n        cidr: {type: string, default: 10.0.1.0/24}\n"
+)
 
 
 def _env_schema(properties: str, extra: str = "") -> str:
@@ -81,7 +85,11 @@ class InputTypeForKind(SchemaRule):
         present = [k for k in INPUT_TYPE_KEYS if k in root]
         if not present:
             yield self.finding(
-                bundle, SCHEMA_FILE, "the schema names no input type (environment_input_type or service_input_type)", at=("schema",), key=True
+                bundle,
+                SCHEMA_FILE,
+                "the schema names no input type (environment_input_type or service_input_type)",
+                at=("schema",),
+                key=True,
             )
             return
         service_dirs = bundle.has_dir(INSTANCE_INFRA) or bundle.has_dir(PIPELINE_INFRA)
@@ -95,7 +103,9 @@ class InputTypeForKind(SchemaRule):
                 key=True,
             )
         if bundle.kind is BundleKind.SERVICE and "service_input_type" not in root:
-            yield self.finding(bundle, SCHEMA_FILE, "a service template's schema needs service_input_type", at=("schema",), key=True)
+            yield self.finding(
+                bundle, SCHEMA_FILE, "a service template's schema needs service_input_type", at=("schema",), key=True
+            )
         if env_dirs and bundle.kind is BundleKind.ENVIRONMENT:
             for key in ("service_input_type", "pipeline_input_type"):
                 if key in root:
@@ -109,11 +119,17 @@ class UndefinedInputType(SchemaRule):
     slug = "schema-undefined-input-type"
     severity = Severity.ERROR
     summary = "An `*_input_type` names a type that is not defined under `types`."
-    what = "Checks that each `environment_input_type`, `service_input_type` and `pipeline_input_type` names a key of `types`."
+    what = "Checks that each `*_input_type` (environment, service, pipeline) names a key of `types`."
     why = "Proton looks the input type up in `types`; a dangling name fails registration."
     fix = "Correct the name, or define the type under `types`."
     source = "SCH-04, [DOC] UG:ag-schema.md; [ISSUE] aws-proton-cloudformation-sample-templates#9"
-    bad = Example(files={"schema/schema.yaml": _env_schema("vpc_cidr: {type: string, default: 10.0.0.0/16}").replace('"EnvironmentInput"', '"EnvInput"')})
+    bad = Example(
+        files={
+            "schema/schema.yaml": _env_schema("vpc_cidr: {type: string, default: 10.0.0.0/16}").replace(
+                '"EnvironmentInput"', '"EnvInput"'
+            )
+        }
+    )
     good = Example(files={})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
@@ -124,7 +140,9 @@ class UndefinedInputType(SchemaRule):
             if key in root and isinstance(name, str) and name not in types:
                 close = difflib.get_close_matches(name, [str(t) for t in types], n=1)
                 tip = f"; did you mean {close[0]!r}?" if close else ""
-                yield self.finding(bundle, SCHEMA_FILE, f"{key} {name!r} is not defined under types{tip}", at=("schema", key))
+                yield self.finding(
+                    bundle, SCHEMA_FILE, f"{key} {name!r} is not defined under types{tip}", at=("schema", key)
+                )
 
 
 class InputTypeNotObject(SchemaRule):
@@ -164,7 +182,9 @@ class InputTypeNotObject(SchemaRule):
             if node.get("type") != "object":
                 yield self.finding(bundle, SCHEMA_FILE, f"input type {name!r} should be type: object", at=at, key=True)
             elif "properties" in node and not isinstance(node["properties"], dict):
-                yield self.finding(bundle, SCHEMA_FILE, f"the properties of {name!r} should be a mapping", at=(*at, "properties"))
+                yield self.finding(
+                    bundle, SCHEMA_FILE, f"the properties of {name!r} should be a mapping", at=(*at, "properties")
+                )
 
 
 class RequiredUnknownProperty(SchemaRule):
@@ -176,8 +196,12 @@ class RequiredUnknownProperty(SchemaRule):
     why = "A required input that does not exist can never be given; Proton rejects every spec, or the schema."
     fix = "Correct the name in `required`, or add the property."
     source = "SCH-14, [DOC] UG:ag-schema.md"
-    bad = Example(files={"schema/schema.yaml": _env_schema("name_prefix: {type: string}", "      required: [name_prefx]\n")})
-    good = Example(files={"schema/schema.yaml": _env_schema("name_prefix: {type: string}", "      required: [name_prefix]\n")})
+    bad = Example(
+        files={"schema/schema.yaml": _env_schema("name_prefix: {type: string}", "      required: [name_prefx]\n")}
+    )
+    good = Example(
+        files={"schema/schema.yaml": _env_schema("name_prefix: {type: string}", "      required: [name_prefix]\n")}
+    )
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         for path, node in bundle.schema_nodes:
@@ -185,14 +209,21 @@ class RequiredUnknownProperty(SchemaRule):
             if required is None or isinstance(required, bool):
                 continue
             if not isinstance(required, list):
-                yield self.finding(bundle, SCHEMA_FILE, "required should be a list of property names", at=(*path, "required"))
+                yield self.finding(
+                    bundle, SCHEMA_FILE, "required should be a list of property names", at=(*path, "required")
+                )
                 continue
             props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
             for i, name in enumerate(required):
                 if name not in props:
                     close = difflib.get_close_matches(str(name), [str(p) for p in props], n=1)
                     tip = f"; did you mean {close[0]!r}?" if close else ""
-                    yield self.finding(bundle, SCHEMA_FILE, f"required names {name!r}, which is not a property{tip}", at=(*path, "required", i))
+                    yield self.finding(
+                        bundle,
+                        SCHEMA_FILE,
+                        f"required names {name!r}, which is not a property{tip}",
+                        at=(*path, "required", i),
+                    )
 
 
 @lru_cache(maxsize=1024)
@@ -253,9 +284,7 @@ class DefaultInvalid(SchemaRule):
             props = node.get("properties")
             if not isinstance(props, dict):
                 continue
-            with_default = {
-                name: prop for name, prop in props.items() if isinstance(prop, dict) and "default" in prop
-            }
+            with_default = {name: prop for name, prop in props.items() if isinstance(prop, dict) and "default" in prop}
             if not with_default:
                 continue
             own = {name: {k: v for k, v in prop.items() if k != "default"} for name, prop in with_default.items()}
@@ -292,7 +321,12 @@ class PatternInvalid(SchemaRule):
 
     def reset(self) -> None:
         ecma_regex_error.cache_clear()
-    good = Example(files={"schema/schema.yaml": _env_schema('vpc_cidr:\n  type: string\n  pattern: "([0-9]{1,3}\\\\.){3}[0-9]{1,3}"')})
+
+    good = Example(
+        files={
+            "schema/schema.yaml": _env_schema('vpc_cidr:\n  type: string\n  pattern: "([0-9]{1,3}\\\\.){3}[0-9]{1,3}"')
+        }
+    )
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         for path, node in bundle.schema_nodes:
@@ -300,11 +334,18 @@ class PatternInvalid(SchemaRule):
             if pattern is None:
                 continue
             if not isinstance(pattern, str):
-                yield self.finding(bundle, SCHEMA_FILE, f"pattern should be a string, not {pattern!r}", at=(*path, "pattern"))
+                yield self.finding(
+                    bundle, SCHEMA_FILE, f"pattern should be a string, not {pattern!r}", at=(*path, "pattern")
+                )
                 continue
             problem = ecma_regex_error(pattern)
             if problem:
-                yield self.finding(bundle, SCHEMA_FILE, f"pattern {pattern} is not a valid ECMA regex: {problem}", at=(*path, "pattern"))
+                yield self.finding(
+                    bundle,
+                    SCHEMA_FILE,
+                    f"pattern {pattern} is not a valid ECMA regex: {problem}",
+                    at=(*path, "pattern"),
+                )
 
 
 class BoundsInverted(SchemaRule):
@@ -317,7 +358,9 @@ class BoundsInverted(SchemaRule):
     fix = "Swap or correct the bounds."
     source = "SCH-18, [INFERRED]"
     bad = Example(files={"schema/schema.yaml": _env_schema("image:\n  type: string\n  minLength: 10\n  maxLength: 5")})
-    good = Example(files={"schema/schema.yaml": _env_schema("image:\n  type: string\n  minLength: 1\n  maxLength: 200")})
+    good = Example(
+        files={"schema/schema.yaml": _env_schema("image:\n  type: string\n  minLength: 1\n  maxLength: 200")}
+    )
 
     _PAIRS = (("minLength", "maxLength", True), ("minItems", "maxItems", True), ("minimum", "maximum", False))
 
@@ -329,12 +372,18 @@ class BoundsInverted(SchemaRule):
                     if value is None:
                         continue
                     if isinstance(value, bool) or not isinstance(value, (int, float)):
-                        yield self.finding(bundle, SCHEMA_FILE, f"{key} should be a number, not {value!r}", at=(*path, key))
+                        yield self.finding(
+                            bundle, SCHEMA_FILE, f"{key} should be a number, not {value!r}", at=(*path, key)
+                        )
                     elif is_count and (value < 0 or value != int(value)):
-                        yield self.finding(bundle, SCHEMA_FILE, f"{key} should be a whole number >= 0, not {value!r}", at=(*path, key))
+                        yield self.finding(
+                            bundle, SCHEMA_FILE, f"{key} should be a whole number >= 0, not {value!r}", at=(*path, key)
+                        )
                 numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high))
                 if numbers and low > high:
-                    yield self.finding(bundle, SCHEMA_FILE, f"{low_key} {low} is greater than {high_key} {high}", at=(*path, low_key))
+                    yield self.finding(
+                        bundle, SCHEMA_FILE, f"{low_key} {low} is greater than {high_key} {high}", at=(*path, low_key)
+                    )
 
 
 class RefInvalid(SchemaRule):
@@ -353,7 +402,7 @@ class RefInvalid(SchemaRule):
         files={
             "schema/schema.yaml": _env_schema(
                 'subnet:\n  $ref: "#/components/schemas/Subnet"',
-                "    Subnet:\n      type: object\n      properties:\n        cidr: {type: string, default: 10.0.1.0/24}\n",
+                _SUBNET_TYPE,
             )
         }
     )
@@ -361,7 +410,7 @@ class RefInvalid(SchemaRule):
         files={
             "schema/schema.yaml": _env_schema(
                 'subnet:\n  $ref: "#/Subnet"',
-                "    Subnet:\n      type: object\n      properties:\n        cidr: {type: string, default: 10.0.1.0/24}\n",
+                _SUBNET_TYPE,
             )
         }
     )
@@ -375,9 +424,13 @@ class RefInvalid(SchemaRule):
             ref = node["$ref"]
             name = ref_target(ref)
             if name is None:
-                yield self.finding(bundle, SCHEMA_FILE, f"$ref {ref!r} is not of the form \"#/TypeName\"", at=(*path, "$ref"))
+                yield self.finding(
+                    bundle, SCHEMA_FILE, f'$ref {ref!r} is not of the form "#/TypeName"', at=(*path, "$ref")
+                )
             elif name not in types:
-                yield self.finding(bundle, SCHEMA_FILE, f"$ref names {name!r}, which is not defined under types", at=(*path, "$ref"))
+                yield self.finding(
+                    bundle, SCHEMA_FILE, f"$ref names {name!r}, which is not defined under types", at=(*path, "$ref")
+                )
 
 
 class RequiredWithDefault(SchemaRule):
@@ -392,7 +445,9 @@ class RequiredWithDefault(SchemaRule):
     )
     fix = "Drop the default (the value must be given) or drop it from `required` (the default is fine)."
     source = "SCH-15, corpus note (lambda-env ttl_attribute)"
-    bad = Example(files={"schema/schema.yaml": _env_schema("ttl:\n  type: string\n  default: ttl", "      required: [ttl]\n")})
+    bad = Example(
+        files={"schema/schema.yaml": _env_schema("ttl:\n  type: string\n  default: ttl", "      required: [ttl]\n")}
+    )
     good = Example(files={"schema/schema.yaml": _env_schema("ttl:\n  type: string\n  default: ttl")})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
@@ -405,7 +460,10 @@ class RequiredWithDefault(SchemaRule):
                 prop = props.get(name)
                 if isinstance(prop, dict) and "default" in prop:
                     yield self.finding(
-                        bundle, SCHEMA_FILE, f"{name!r} is required and has a default", at=(*path, "properties", name, "default")
+                        bundle,
+                        SCHEMA_FILE,
+                        f"{name!r} is required and has a default",
+                        at=(*path, "properties", name, "default"),
                     )
 
 
