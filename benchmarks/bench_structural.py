@@ -79,9 +79,8 @@ def main() -> None:
     files = floor(args.path)
     floor_ms = timed(lambda: floor(args.path), args.runs)
     check_ms = timed(check, args.runs)
-    print(
-        f"tree: {args.path} ({bundles} bundles, {files} YAML files parsed), {args.runs} runs, Python {sys.version.split()[0]}"
-    )
+    python = sys.version.split()[0]
+    print(f"tree: {args.path} ({bundles} bundles, {files} YAML files parsed), {args.runs} runs, Python {python}")
     print(f"{'import + load rules (once)':<34} {setup_ms:8.1f} ms")
     print(describe("floor: walk + read + parse YAML", floor_ms))
     print(describe("proton-lint structural check", check_ms))
