@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
-from proton_lint.source import YamlDocument, parse_yaml
+from proton_lint.source import YamlDocument, parse_yaml_shared
 
 SCHEMA_FILE = "schema/schema.yaml"
 ENV_INFRA = "infrastructure"
@@ -77,6 +77,7 @@ class DirSource:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root_str = str(root)
         self._display = display_path(root)
 
     @cached_property
@@ -86,7 +87,7 @@ class DirSource:
         while stack:
             prefix, folder = stack.pop()
             try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                entries = list(os.scandir(folder))
             except OSError:
                 continue
             for entry in entries:
@@ -105,7 +106,8 @@ class DirSource:
         return self._sizes
 
     def read(self, rel: str) -> bytes:
-        return (self.root / rel).read_bytes()
+        with open(os.path.join(self._root_str, rel), "rb") as handle:
+            return handle.read()
 
     def display(self, rel: str = "") -> str:
         if not rel:
@@ -186,7 +188,7 @@ class Bundle:
             if not self.has(rel):
                 return None
             try:
-                self._docs[rel] = parse_yaml(self.source.read(rel))
+                self._docs[rel] = parse_yaml_shared(self.source.read(rel))
             except OSError as exc:
                 doc = YamlDocument(text="")
                 from proton_lint.findings import Span

@@ -67,10 +67,11 @@ def _is_excluded(path: Path, excludes: tuple[str, ...]) -> bool:
 
 
 def _has_file(folder: Path, rel: str) -> bool:
-    return (folder / rel).is_file()
+    return os.path.isfile(os.path.join(folder, rel))
 
 
 _ROOT_MARKERS = ("schema", *INFRA_DIRS)
+_ROOT_MARKERS_SET = frozenset(_ROOT_MARKERS)
 
 
 def is_bundle_root(folder: Path, names: set[str] | None = None) -> bool:
@@ -121,30 +122,31 @@ def _component_or_note(folder: Path) -> Bundle | Note:
 
 
 def _walk(top: Path, excludes: tuple[str, ...], found: Discovery) -> None:
-    stack = [top]
+    stack = [str(top)]
     while stack:
         folder = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            entries = list(os.scandir(folder))
         except OSError as exc:
-            found.notes.append(Note("PL000", display_path(folder), f"cannot read the folder: {exc.strerror}"))
+            found.notes.append(Note("PL000", display_path(Path(folder)), f"cannot read the folder: {exc.strerror}"))
             continue
         names = {e.name for e in entries}
-        if is_bundle_root(folder, names):
-            found.bundles.append(_folder_bundle(folder))
+        if _ROOT_MARKERS_SET & names and is_bundle_root(Path(folder), names):
+            found.bundles.append(_folder_bundle(Path(folder)))
             continue
-        if "manifest.yaml" in names and folder.name not in (*INFRA_DIRS, *LEGACY_INFRA_DIRS):
-            result = _component_or_note(folder)
+        if "manifest.yaml" in names and os.path.basename(folder) not in (*INFRA_DIRS, *LEGACY_INFRA_DIRS):
+            result = _component_or_note(Path(folder))
             if isinstance(result, Bundle):
                 found.bundles.append(result)
                 continue
             found.notes.append(result)
-        subdirs = [
-            Path(e.path)
+        stack.extend(
+            e.path
             for e in entries
-            if e.is_dir(follow_symlinks=False) and e.name not in SKIP_DIRS and not _is_excluded(Path(e.path), excludes)
-        ]
-        stack.extend(reversed(subdirs))
+            if e.is_dir(follow_symlinks=False)
+            and e.name not in SKIP_DIRS
+            and not (excludes and _is_excluded(Path(e.path), excludes))
+        )
 
 
 def _archive_bundles(path: Path, found: Discovery) -> None:
@@ -231,5 +233,6 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = ()) -> Discovery:
         if key not in seen:
             seen.add(key)
             unique.append(bundle)
-    found.bundles = unique
+    found.bundles = sorted(unique, key=lambda b: b.root)
+    found.notes.sort(key=lambda n: n.path)
     return found

@@ -9,9 +9,12 @@ depend on scheduling.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import os
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from proton_lint.discover import Discovery, Note, discover
 from proton_lint.findings import Finding, Severity
 from proton_lint.plugins import build_registry, plugin_manager
 from proton_lint.rules import Rule, RuleRegistry
+from proton_lint.source import clear_shared
 
 INTERNAL_ERROR = "PL000"
 
@@ -115,6 +119,11 @@ class Linter:
                 bundle.declared_customer_managed = True
 
     def run(self, paths: list[Path], found: Discovery | None = None) -> LintResult:
+        with _gc_paused():
+            return self._run(paths, found)
+
+    def _run(self, paths: list[Path], found: Discovery | None) -> LintResult:
+        clear_shared()
         for rule in self.rules:
             rule.reset()
         found = found or discover(paths, self.options.exclude)
@@ -135,6 +144,7 @@ class Linter:
             findings = baseline.filter_known(findings, baseline.load(self.options.baseline))
             result.baselined = before - len(findings)
         result.findings = sorted(findings, key=Finding.sort_key)
+        clear_shared()
         return result
 
     def _per_path_ignores(self, findings: list[Finding]) -> list[Finding]:
@@ -160,6 +170,22 @@ class Linter:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(self.options,)) as pool:
             chunks = pool.map(_check_in_worker, bundles, chunksize=max(1, len(bundles) // (workers * 4)))
             return [finding for chunk in chunks for finding in chunk]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one run.
+
+    A run allocates many small containers (YAML nodes, parsed data) that live until it ends; the
+    collector's passes over them cost about a tenth of the run and free nothing.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _worker: Linter | None = None

@@ -112,6 +112,27 @@ def to_json_schema(node: Any, types: dict | None = None) -> Any:
     return result
 
 
+#: Seconds one pattern match may take. Patterns come from untrusted repositories, and a
+#: backtracking pattern such as ``^(a+)+$`` must not hang the linter.
+MATCH_TIMEOUT = 0.25
+
+
+@lru_cache(maxsize=1024)
+def _matcher(pattern: str) -> Any:
+    """A compiled pattern whose ``search`` takes a timeout (the ``regex`` module), or None.
+
+    regress decides whether a pattern is valid ECMA-262; matching uses ``regex``, whose syntax
+    agrees with ECMA for the patterns schemas use (classes, groups, quantifiers, anchors) and
+    which, unlike regress and ``re``, can stop a runaway match.
+    """
+    import regex
+
+    try:
+        return regex.compile(pattern, regex.V0)
+    except (regex.error, ValueError, OverflowError, RecursionError):
+        return None
+
+
 @lru_cache(maxsize=1)
 def _validator_class() -> Any:
     from jsonschema import Draft202012Validator, validators
@@ -122,9 +143,18 @@ def _validator_class() -> Any:
             return
         if ecma_regex_error(pattern) is not None:
             return  # PL311 reports the pattern itself
-        import regress
-
-        if regress.Regex(pattern).find(instance) is None:
+        compiled = _matcher(pattern)
+        if compiled is None:
+            return  # valid ECMA but not expressible in the matcher: not judged
+        try:
+            found = compiled.search(instance, timeout=MATCH_TIMEOUT)
+        except TimeoutError:
+            yield ValidationError(
+                f"matching {instance!r} against {pattern!r} took over {MATCH_TIMEOUT} s "
+                "(catastrophic backtracking); simplify the pattern"
+            )
+            return
+        if found is None:
             yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
     return validators.extend(Draft202012Validator, {"pattern": ecma_pattern})

@@ -136,6 +136,7 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict:
         out: dict = {}
+        explicit: set = set()  # keys written in this mapping (merged keys may be overridden)
         key_nodes, value_nodes = self.doc.key_nodes, self.doc.value_nodes
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
@@ -152,7 +153,7 @@ class _Builder:
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 key = yaml.safe_dump(key, default_flow_style=True).strip()
             key_path = (*path, key)
-            if key in out:
+            if key in explicit:
                 first = key_nodes.get(key_path)
                 where = f" (first defined on line {first.start_mark.line + 1})" if first else ""
                 self.doc.problems.append(
@@ -163,6 +164,7 @@ class _Builder:
                         "remove or rename one of the two keys",
                     )
                 )
+            explicit.add(key)
             key_nodes[key_path] = key_node
             value_nodes[key_path] = value_node
             out[key] = self.build(value_node, key_path, depth + 1)
@@ -272,6 +274,24 @@ def _too_deep(text: str) -> Span | None:
     except yaml.YAMLError:
         return None  # the composer reports the syntax error itself
     return None
+
+
+#: Parsed documents by content, for one run: template repositories repeat the same manifest in
+#: many bundles. Documents are shared between bundles, so rules must not modify them.
+_PARSED: dict[bytes, YamlDocument] = {}
+
+
+def parse_yaml_shared(data: bytes) -> YamlDocument:
+    """``parse_yaml``, parsing each distinct content once per run (see ``clear_shared``)."""
+    doc = _PARSED.get(data)
+    if doc is None:
+        doc = _PARSED[data] = parse_yaml(data)
+    return doc
+
+
+def clear_shared() -> None:
+    """Forget the documents of the last run."""
+    _PARSED.clear()
 
 
 _TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)

@@ -16,9 +16,10 @@ What is fuzzed, with hypothesis:
   odd pax headers): it raises nothing but ``ArchiveRefused``, unsafe members are skipped, never
   read, and nothing is written to disk.
 
-The ``test_regression_*`` tests pin the crashes these tests found (tagged bad scalars in
-``parse_yaml``, GNU sparse pax headers in ``read_archive``). Set ``PROTON_LINT_FUZZ_SCALE=20`` (say)
-to run twenty times as many examples.
+The ``test_regression_*`` tests pin what these tests found: crashes on tagged bad scalars in
+``parse_yaml`` and on GNU sparse pax headers in ``read_archive``, rule crashes on odd schema values
+(unhashable ``required`` entries, infinite bounds) and a ReDoS in default validation; all fixed.
+Set ``PROTON_LINT_FUZZ_SCALE=20`` (say) to run twenty times as many examples.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import gzip
 import io
 import os
 import posixpath
+import subprocess
 import sys
 import tarfile
 import tempfile
@@ -51,9 +53,9 @@ LINTER = Linter(LintOptions(entry_points=False))
 
 #: Multiplies every max_examples: PROTON_LINT_FUZZ_SCALE=20 for a longer fuzzing session.
 SCALE = max(1, int(os.environ.get("PROTON_LINT_FUZZ_SCALE", "1")))
-FAST = settings(max_examples=250 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=400 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(
-    max_examples=120 * SCALE,
+    max_examples=250 * SCALE,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
@@ -121,28 +123,152 @@ def _parse(data: bytes | str) -> YamlDocument:
 
 
 _WORDS = [
-    "a", "b", "key", "name", "schema", "infrastructure", "templates", "file", "types", "0", "-1", "1.5", "1e3",
-    "0x1F", "0o17", "0b101", "1_000", "1:20:30", "true", "no", "On", "~", "null", "Null", ".inf", "-.inf", ".nan",
-    "2001-12-14", "2001-12-14t21:59:43.10-05:00", "2001-13-45", "=", "<<", "é", "日本語", "🐍", "ｆｕｌｌ", "\u200b",
+    "a",
+    "b",
+    "key",
+    "name",
+    "schema",
+    "infrastructure",
+    "templates",
+    "file",
+    "types",
+    "0",
+    "-1",
+    "1.5",
+    "1e3",
+    "0x1F",
+    "0o17",
+    "0b101",
+    "1_000",
+    "1:20:30",
+    "true",
+    "no",
+    "On",
+    "~",
+    "null",
+    "Null",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "2001-13-45",
+    "=",
+    "<<",
+    "é",
+    "日本語",
+    "🐍",
+    "ｆｕｌｌ",
+    "\u200b",
     "x" * 200,
 ]
 _FRAGMENTS = [
-    ":", ": ", "- ", "-", "? ", " ", "  ", "\t", '"', "'", '""', "''", '"\\x41\\u00e9\\"', "'it''s'", "*", "&a ",
-    "*a", "&b ", "*b", "<<: *a", "<<: [*a, *b]", "{", "}", "[", "]", ",", ", ", "---", "...", "%YAML 1.1",
-    "%YAML 1.2", "%YAML 2.0", "%TAG ! tag:example.com,2000:", "%FOO bar", "!tag ", "!", "!!str ", "!!int ",
-    "!!float ", "!!bool ", "!!null ", "!!binary ", "!!timestamp ", "!!set ", "!!omap ", "!!pairs ", "!!map ",
-    "!!seq ", "!!merge ", "!!value ", "!<tag:yaml.org,2002:str> ", "!<!> ", "!e!x ",
-    "!!python/object:os.system ", "!!python/object/apply:os.system ",
-    f"!!python/object/apply:{_CANARY_NAME}.trip ", f"!!python/object/new:{_CANARY_NAME}.Canary ",
-    f"!!python/object:{_CANARY_NAME}.Canary ", f"!!python/name:{_CANARY_NAME}.trip ",
-    f"!!python/module:{_CANARY_NAME} ", "!!python/tuple ", "|", "|-", "|+", ">", ">-", "|2", "#", " # note",
-    "\\", "\x00", "\ufeff", "\r", "\x85", "\u2028", "\x1b", "%", "@", "`", "{{ environment.inputs.x }}",
+    ":",
+    ": ",
+    "- ",
+    "-",
+    "? ",
+    " ",
+    "  ",
+    "\t",
+    '"',
+    "'",
+    '""',
+    "''",
+    '"\\x41\\u00e9\\"',
+    "'it''s'",
+    "*",
+    "&a ",
+    "*a",
+    "&b ",
+    "*b",
+    "<<: *a",
+    "<<: [*a, *b]",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ", ",
+    "---",
+    "...",
+    "%YAML 1.1",
+    "%YAML 1.2",
+    "%YAML 2.0",
+    "%TAG ! tag:example.com,2000:",
+    "%FOO bar",
+    "!tag ",
+    "!",
+    "!!str ",
+    "!!int ",
+    "!!float ",
+    "!!bool ",
+    "!!null ",
+    "!!binary ",
+    "!!timestamp ",
+    "!!set ",
+    "!!omap ",
+    "!!pairs ",
+    "!!map ",
+    "!!seq ",
+    "!!merge ",
+    "!!value ",
+    "!<tag:yaml.org,2002:str> ",
+    "!<!> ",
+    "!e!x ",
+    "!!python/object:os.system ",
+    "!!python/object/apply:os.system ",
+    f"!!python/object/apply:{_CANARY_NAME}.trip ",
+    f"!!python/object/new:{_CANARY_NAME}.Canary ",
+    f"!!python/object:{_CANARY_NAME}.Canary ",
+    f"!!python/name:{_CANARY_NAME}.trip ",
+    f"!!python/module:{_CANARY_NAME} ",
+    "!!python/tuple ",
+    "|",
+    "|-",
+    "|+",
+    ">",
+    ">-",
+    "|2",
+    "#",
+    " # note",
+    "\\",
+    "\x00",
+    "\ufeff",
+    "\r",
+    "\x85",
+    "\u2028",
+    "\x1b",
+    "%",
+    "@",
+    "`",
+    "{{ environment.inputs.x }}",
 ]
 _TEMPLATES = [
-    "{k}: {v}", "- {v}", "- {k}: {v}", "{k}:", "? {k}", ": {v}", "&a {k}: {v}", "{k}: &a {v}", "{k}: &b [{v}, {v}]",
-    "{k}: *a", "<<: *a", "{k}: [{v}, {v}]", "{k}: {{{k}: {v}}}", "{k}: |", "{k}: >-", "{k}: !!python/object {{}}",
-    "{k}: !!bool {v}", "{k}: !!int {v}", "{k}: !!float {v}", "{k}: !!timestamp {v}", "{k}: !!binary {v}",
-    "{k}: \"{v}\"", "{k}: '{v}'", "{k}: {v} # {v}",
+    "{k}: {v}",
+    "- {v}",
+    "- {k}: {v}",
+    "{k}:",
+    "? {k}",
+    ": {v}",
+    "&a {k}: {v}",
+    "{k}: &a {v}",
+    "{k}: &b [{v}, {v}]",
+    "{k}: *a",
+    "<<: *a",
+    "{k}: [{v}, {v}]",
+    "{k}: {{{k}: {v}}}",
+    "{k}: |",
+    "{k}: >-",
+    "{k}: !!python/object {{}}",
+    "{k}: !!bool {v}",
+    "{k}: !!int {v}",
+    "{k}: !!float {v}",
+    "{k}: !!timestamp {v}",
+    "{k}: !!binary {v}",
+    '{k}: "{v}"',
+    "{k}: '{v}'",
+    "{k}: {v} # {v}",
 ]
 
 _word = st.sampled_from(_WORDS) | st.text(max_size=6)
@@ -154,8 +280,12 @@ _indent = st.one_of(
 _newline = st.sampled_from(["\n", "\n", "\n", "\r\n", "\r"])
 _random_line = st.builds(lambda i, toks: i + "".join(toks), _indent, st.lists(_token, max_size=8))
 _template_line = st.builds(
-    lambda i, t, k, v1, v2: i + t.format(k=k, v=v1).replace("{v}", v2), _indent, st.sampled_from(_TEMPLATES),
-    _word, _word, _word,
+    lambda i, t, k, v1, v2: i + t.format(k=k, v=v1).replace("{v}", v2),
+    _indent,
+    st.sampled_from(_TEMPLATES),
+    _word,
+    _word,
+    _word,
 )
 _line = st.one_of(_template_line, _template_line, _random_line)
 
@@ -184,8 +314,19 @@ def deep_nesting(draw: st.DrawFn) -> str:
 @st.composite
 def yaml_shaped(draw: st.DrawFn) -> str:
     """YAML-ish text: fragments and templates on indented lines, with directives and odd bytes."""
-    prefix = draw(st.sampled_from(["", "", "\ufeff", "---\n", "%YAML 1.1\n---\n", "%TAG !e! tag:e.com,2000:\n---\n",
-                                   "anchor: &a {x: 1, y: [1, 2]}\nother: &b {z: 3}\n"]))
+    prefix = draw(
+        st.sampled_from(
+            [
+                "",
+                "",
+                "\ufeff",
+                "---\n",
+                "%YAML 1.1\n---\n",
+                "%TAG !e! tag:e.com,2000:\n---\n",
+                "anchor: &a {x: 1, y: [1, 2]}\nother: &b {z: 3}\n",
+            ]
+        )
+    )
     body = ""
     for line in draw(st.lists(_line, max_size=20)):
         body += line + draw(_newline)
@@ -240,6 +381,7 @@ def test_parse_yaml_yaml_shaped_text(text: str) -> None:
 
 # -- crashes found by the tests above ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "text", ["!!bool abc", 'a: !!int ""', 'a: !!float ""', "a: !!timestamp x", 'a: !!int "_"', "a: !!binary é"]
 )
@@ -254,7 +396,8 @@ def test_regression_tagged_bad_scalars_keep_their_text(text: str) -> None:
 _json_leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 _json_key = st.text() | st.sampled_from(["<<", "=", "~", "null", "true", "1", "1.0", "2001-12-14", "*a", "&a", "? x"])
 json_like = st.recursive(
-    _json_leaf, lambda children: st.lists(children, max_size=5) | st.dictionaries(_json_key, children, max_size=5),
+    _json_leaf,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(_json_key, children, max_size=5),
     max_leaves=30,
 )
 
@@ -294,18 +437,100 @@ def test_safe_dump_round_trips(data: object, flow: bool) -> None:
 
 # == 3. the linter never crashes ======================================================================
 
-_LINT_BASES = ["environment", "service", "terraform-environment", "codebuild-environment", "component"]
+_LINT_BASES = [
+    "environment",
+    "service",
+    "terraform-environment",
+    "codebuild-environment",
+    "component",
+    "service-no-pipeline",
+    "customer-managed-environment",
+]
 _VOCAB = [
-    "schema", "format", "openapi", "3.0.0", "environment_input_type", "service_input_type", "pipeline_input_type",
-    "types", "EnvironmentInput", "ServiceInput", "PipelineInput", "type", "object", "string", "number", "integer",
-    "boolean", "array", "properties", "required", "default", "description", "pattern", "minimum", "maximum",
-    "minLength", "maxLength", "minItems", "maxItems", "enum", "items", "additionalProperties", "$ref",
-    "#/types/EnvironmentInput", "allOf", "title", "infrastructure", "templates", "file", "rendering_engine",
-    "template_language", "engine", "jinja", "hcl", "codebuild", "cloudformation", "terraform", "settings", "image",
-    "runtimes", "provision", "deprovision", "*", "cloudformation.yaml", "main.tf", "([0-9]+", "^[a-z]+$", "",
+    "schema",
+    "format",
+    "openapi",
+    "3.0.0",
+    "environment_input_type",
+    "service_input_type",
+    "pipeline_input_type",
+    "types",
+    "EnvironmentInput",
+    "ServiceInput",
+    "PipelineInput",
+    "type",
+    "object",
+    "string",
+    "number",
+    "integer",
+    "boolean",
+    "array",
+    "properties",
+    "required",
+    "default",
+    "description",
+    "pattern",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "enum",
+    "items",
+    "additionalProperties",
+    "$ref",
+    "#/types/EnvironmentInput",
+    "allOf",
+    "title",
+    "infrastructure",
+    "templates",
+    "file",
+    "rendering_engine",
+    "template_language",
+    "engine",
+    "jinja",
+    "hcl",
+    "codebuild",
+    "cloudformation",
+    "terraform",
+    "settings",
+    "image",
+    "runtimes",
+    "provision",
+    "deprovision",
+    "*",
+    "cloudformation.yaml",
+    "main.tf",
+    "",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "nullable",
+    "oneOf",
+    "anyOf",
+    "not",
+    "const",
+    "examples",
+    "uniqueItems",
+    "minProperties",
+    "readOnly",
+    "#/types/ServiceInput",
+    "#/types/Missing",
+    "#/definitions/x",
+    "([0-9]+",
+    "^[a-z]+$",
+    "(?P<x>a)",
+    "\\p{L}+",
+    "a{2,1}",
+    "(?<=a)b",
+    "[",
+    "10.0.0.0/16",
+    "vpc_cidr",
+    "port",
 ]
 _shaped_leaf = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.sampled_from(_VOCAB), st.text(max_size=8)
+    st.none(), st.booleans(), st.integers(), st.floats(), st.sampled_from(_VOCAB), st.text(max_size=8)
 )
 _shaped_key = st.sampled_from(_VOCAB) | st.text(max_size=6) | st.integers(-2, 2) | st.none() | st.booleans()
 proton_shaped = st.recursive(
@@ -315,26 +540,115 @@ proton_shaped = st.recursive(
 )
 
 
+_TYPE_NAMES = st.sampled_from(["EnvironmentInput", "ServiceInput", "PipelineInput", "EnvironmentOutputs", "Sub"])
+_PROP_NAMES = st.sampled_from(["vpc_cidr", "port", "name", "x" * 101, "1st", "a-b", "VpcId", ""]) | _shaped_key
+_REGEXES = st.sampled_from(["^[a-z]+$", "([0-9]+", "(?P<x>a)", "\\p{L}+", "a{2,1}", "(?<=a)b", "[", "\\", "^$"])
+_property = st.recursive(
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["string", "number", "integer", "boolean", "array", "object", "null", "text"])
+            | _shaped_leaf
+        },
+        optional={
+            "default": _shaped_leaf | st.lists(_shaped_leaf, max_size=2),
+            "pattern": _REGEXES | _shaped_leaf,
+            "enum": st.lists(_shaped_leaf, max_size=3) | _shaped_leaf,
+            "minimum": st.integers(-5, 5) | _shaped_leaf,
+            "maximum": st.integers(-5, 5) | _shaped_leaf,
+            "minLength": st.integers(-1, 5) | _shaped_leaf,
+            "maxLength": st.integers(-1, 5) | _shaped_leaf,
+            "exclusiveMinimum": st.booleans() | _shaped_leaf,
+            "nullable": st.booleans(),
+            "$ref": st.sampled_from(["#/Sub", "#/EnvironmentInput", "#/Missing", "#/a/b", "#/"]) | _shaped_leaf,
+            "description": st.text(max_size=5),
+            "format": st.sampled_from(["date", "email", "x"]),
+        },
+    ),
+    lambda children: st.fixed_dictionaries(
+        {"type": st.sampled_from(["object", "array"])},
+        optional={
+            "properties": st.dictionaries(_PROP_NAMES, children, max_size=3) | _shaped_leaf,
+            "items": children | _shaped_leaf,
+            "required": st.lists(_PROP_NAMES | proton_shaped, max_size=3) | _shaped_leaf,
+            "allOf": st.lists(children, max_size=2) | _shaped_leaf,
+            "oneOf": st.lists(children, max_size=2),
+            "default": proton_shaped,
+        },
+    ),
+    max_leaves=8,
+)
+
+
+@st.composite
+def proton_schema(draw: st.DrawFn) -> dict:
+    """A schema file that is mostly well formed, so that the rules past the structure checks run."""
+    inputs = draw(
+        st.lists(
+            st.sampled_from(["environment_input_type", "service_input_type", "pipeline_input_type"]),
+            min_size=1,
+            max_size=2,
+            unique=True,
+        )
+    )
+    types = draw(st.dictionaries(_TYPE_NAMES, _property, min_size=1, max_size=3))
+    root: dict = {"format": {"openapi": draw(st.sampled_from(["3.0.0", "3.1.0", 3]))}, "types": types}
+    for key in inputs:
+        root[key] = draw(_TYPE_NAMES | _shaped_leaf)
+    return {"schema": root}
+
+
+_commands = st.lists(st.sampled_from(["npm ci", "./notify.sh", "make"]) | _shaped_leaf, max_size=3) | _shaped_leaf
+_manifest_entry = st.fixed_dictionaries(
+    {},
+    optional={
+        "file": st.sampled_from(["cloudformation.yaml", "*", "main.tf", "*.tf", "missing.yaml", "../x", ""])
+        | _shaped_leaf,
+        "rendering_engine": st.sampled_from(["jinja", "hcl", "codebuild", "Jinja", ""]) | _shaped_leaf,
+        "template_language": st.sampled_from(["cloudformation", "terraform", "cdk"]) | _shaped_leaf,
+        "engine": st.sampled_from(["jinja", "hcl"]),
+        "settings": st.fixed_dictionaries(
+            {},
+            optional={
+                "image": st.sampled_from(["aws/codebuild/amazonlinux2-x86_64-standard:4.0", ""]) | _shaped_leaf,
+                "runtimes": st.dictionaries(
+                    st.sampled_from(["nodejs", "python"]) | _shaped_key, _shaped_leaf, max_size=2
+                )
+                | _shaped_leaf,
+                "provision": _commands,
+                "deprovision": _commands,
+                "unknown": _shaped_leaf,
+            },
+        )
+        | _shaped_leaf,
+        "extra": _shaped_leaf,
+    },
+)
+proton_manifest = st.fixed_dictionaries(
+    {"infrastructure": st.fixed_dictionaries({"templates": st.lists(_manifest_entry | _shaped_leaf, max_size=3)})}
+)
+
+
 def _dump(data: object) -> str:
     return yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
 
 
 @st.composite
 def tweaked_yaml(draw: st.DrawFn, text: str) -> str:
-    """The real file, with a few of its nodes replaced by (or removed for) random Proton-shaped data."""
+    """The real file, with a few nodes replaced, removed or added, using random Proton-shaped data."""
     data = yaml.safe_load(text)
     for _ in range(draw(st.integers(1, 4))):
-        paths = list(_node_paths(data))
-        path = draw(st.sampled_from(paths))
-        new = draw(proton_shaped)
-        if not path:
-            data = new
-            continue
-        parent = data
-        for part in path[:-1]:
-            parent = parent[part]
-        if draw(st.booleans()) and isinstance(parent, dict):
+        path = draw(st.sampled_from(list(_node_paths(data))))
+        op = draw(st.sampled_from(["replace", "replace", "leaf", "add", "add", "delete"]))
+        new = draw(_shaped_leaf if op == "leaf" else proton_shaped)
+        node, parent = data, None
+        for part in path:
+            parent, node = node, node[part]
+        if op == "add" and isinstance(node, dict):
+            node[draw(_shaped_key)] = new
+        elif op == "delete" and parent is not None:
             del parent[path[-1]]
+        elif parent is None:
+            data = new
         else:
             parent[path[-1]] = new
     return _dump(data)
@@ -364,8 +678,17 @@ def mutated_lines(draw: st.DrawFn, text: str) -> str:
     return text
 
 
-def _replacement(draw: st.DrawFn, original: str) -> str:
-    how = draw(st.sampled_from(["shaped-text", "dumped-json", "dumped-proton", "tweaked", "lines", "lines"]))
+def _replacement(draw: st.DrawFn, rel: str, original: str) -> str:
+    ways = ["shaped-text", "dumped-json", "dumped-proton", "tweaked", "lines", "lines"]
+    if rel == "schema/schema.yaml":
+        ways += ["schema", "schema", "schema"]
+    else:
+        ways += ["manifest", "manifest", "manifest"]
+    how = draw(st.sampled_from(ways))
+    if how == "manifest":
+        return _dump(draw(proton_manifest))
+    if how == "schema":
+        return _dump(draw(proton_schema()))
     if how == "shaped-text":
         return draw(yaml_shaped())
     if how == "dumped-json":
@@ -384,7 +707,7 @@ def fuzzed_bundle(draw: st.DrawFn) -> tuple[str, dict[str, str], bool]:
     targets = [rel for rel in files if rel.endswith("manifest.yaml") or rel == "schema/schema.yaml"]
     chosen = draw(st.lists(st.sampled_from(targets), min_size=1, max_size=len(targets), unique=True))
     for rel in chosen:
-        files[rel] = _replacement(draw, files[rel])
+        files[rel] = _replacement(draw, rel, files[rel])
     return base, files, draw(st.integers(0, 4)) == 0
 
 
@@ -412,7 +735,7 @@ def test_linter_never_crashes(bundle: tuple[str, dict[str, str], bool]) -> None:
         target = _write_bundle(Path(tmp), base, files, archive)
         result = LINTER.run([target])
     crashes = [f.message for f in result.findings if f.rule == INTERNAL_ERROR]
-    assert not crashes, crashes
+    assert not crashes
     for finding in result.findings:
         assert isinstance(finding.message, str) and finding.message.strip(), finding
         assert finding.path, finding
@@ -428,23 +751,122 @@ def test_regression_tagged_bad_scalar_in_schema() -> None:
     assert not [f for f in result.findings if f.rule == INTERNAL_ERROR]
 
 
+@pytest.mark.parametrize(
+    "extra",
+    ["      required: [[]]\n", "      required: [{a: 1}]\n", "      minLength: .inf\n", "      maxItems: .nan\n"],
+)
+def test_regression_schema_rules_on_odd_values(extra: str) -> None:
+    """Found by test_linter_never_crashes: each of these lines, added to EnvironmentInput, made a rule crash."""
+    files = dict(BASES["environment"])
+    files["schema/schema.yaml"] = files["schema/schema.yaml"] + extra
+    with tempfile.TemporaryDirectory() as tmp:
+        result = LINTER.run([_write_bundle(Path(tmp), "environment", files, archive=False)])
+    assert [f.message for f in result.findings if f.rule == INTERNAL_ERROR] == []
+
+
+_LINT_IN_CHILD = """
+import sys
+from pathlib import Path
+from proton_lint.engine import Linter, LintOptions
+Linter(LintOptions(entry_points=False)).run([Path(sys.argv[1])])
+"""
+
+
+def test_regression_catastrophic_pattern_does_not_hang() -> None:
+    files = dict(BASES["environment"])
+    files["schema/schema.yaml"] = files["schema/schema.yaml"].replace(
+        "          default: \"10.0.0.0/16\"\n          pattern: '([0-9]{1,3}\\.){3}[0-9]{1,3}($|/(16|24))'\n",
+        '          default: "' + "a" * 40 + "!\"\n          pattern: '^(a+)+$'\n",
+    )
+    assert "(a+)+" in files["schema/schema.yaml"]
+    with tempfile.TemporaryDirectory() as tmp:
+        target = _write_bundle(Path(tmp), "environment", files, archive=False)
+        child = subprocess.Popen([sys.executable, "-c", _LINT_IN_CHILD, str(target)])
+        try:
+            child.wait(timeout=8)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            pytest.fail("linting a one-property schema did not finish in 8 s")
+    assert child.returncode == 0
+
+
 # == 4. read_archive raises only ArchiveRefused and never lets an unsafe member through =================
 
 OUTER = "{OUTER}"  # replaced by the test's parent folder, so escapes would land where we look
-_SAFE_NAMES = ["schema/schema.yaml", "infrastructure/manifest.yaml", "a.txt", "./b.txt", "dir/c.txt",
-               "dir/./d.txt", "dir/sub/../e.txt", "dir", "x" * 150 + "/long.txt"]
-_HOSTILE_NAMES = ["/etc/proton-lint-fuzz", f"{OUTER}/abs-escape", "../escape", "../../escape", "a/../../escape",
-                  "..", "../", "..\\escape", "\\abs-escape", "C:\\escape", "C:/escape", "./../escape",
-                  "dir/../../escape"]
-_LINK_TARGETS = ["/etc/passwd", f"{OUTER}/abs-escape", "../escape", "../../escape", "dir/../../escape", "a.txt",
-                 "schema/schema.yaml", "..", "/", "..\\..\\escape", ""]
-_PAX_KEYS = ["path", "linkpath", "size", "uid", "gid", "mtime", "atime", "uname", "gname", "comment", "hdrcharset",
-             "GNU.sparse.map", "GNU.sparse.size", "GNU.sparse.major", "GNU.sparse.minor", "GNU.sparse.name",
-             "GNU.sparse.realsize", "GNU.sparse.offset", "GNU.sparse.numbytes", "SCHILY.xattr.user.x"]
+_SAFE_NAMES = [
+    "schema/schema.yaml",
+    "infrastructure/manifest.yaml",
+    "a.txt",
+    "./b.txt",
+    "dir/c.txt",
+    "dir/./d.txt",
+    "dir/sub/../e.txt",
+    "dir",
+    "x" * 150 + "/long.txt",
+]
+_HOSTILE_NAMES = [
+    "/etc/proton-lint-fuzz",
+    f"{OUTER}/abs-escape",
+    "../escape",
+    "../../escape",
+    "a/../../escape",
+    "..",
+    "../",
+    "..\\escape",
+    "\\abs-escape",
+    "C:\\escape",
+    "C:/escape",
+    "./../escape",
+    "dir/../../escape",
+]
+_LINK_TARGETS = [
+    "/etc/passwd",
+    f"{OUTER}/abs-escape",
+    "../escape",
+    "../../escape",
+    "dir/../../escape",
+    "a.txt",
+    "schema/schema.yaml",
+    "..",
+    "/",
+    "..\\..\\escape",
+    "",
+]
+_PAX_KEYS = [
+    "path",
+    "linkpath",
+    "size",
+    "uid",
+    "gid",
+    "mtime",
+    "atime",
+    "uname",
+    "gname",
+    "comment",
+    "hdrcharset",
+    "GNU.sparse.map",
+    "GNU.sparse.size",
+    "GNU.sparse.major",
+    "GNU.sparse.minor",
+    "GNU.sparse.name",
+    "GNU.sparse.realsize",
+    "GNU.sparse.offset",
+    "GNU.sparse.numbytes",
+    "SCHILY.xattr.user.x",
+]
 _KINDS = ["file", "file", "file", "dir", "symlink", "hardlink", "chr", "blk", "fifo", "cont", "unknown"]
-_TYPES = {"file": tarfile.REGTYPE, "dir": tarfile.DIRTYPE, "symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE,
-          "chr": tarfile.CHRTYPE, "blk": tarfile.BLKTYPE, "fifo": tarfile.FIFOTYPE, "cont": tarfile.CONTTYPE,
-          "unknown": b"Z"}
+_TYPES = {
+    "file": tarfile.REGTYPE,
+    "dir": tarfile.DIRTYPE,
+    "symlink": tarfile.SYMTYPE,
+    "hardlink": tarfile.LNKTYPE,
+    "chr": tarfile.CHRTYPE,
+    "blk": tarfile.BLKTYPE,
+    "fifo": tarfile.FIFOTYPE,
+    "cont": tarfile.CONTTYPE,
+    "unknown": b"Z",
+}
 
 _member = st.fixed_dictionaries(
     {
@@ -452,8 +874,12 @@ _member = st.fixed_dictionaries(
         "kind": st.sampled_from(_KINDS),
         "target": st.sampled_from(_LINK_TARGETS),
         "size": st.integers(0, 64) | st.just(2**33) | st.integers(0, 2**40),
-        "pax": st.dictionaries(st.sampled_from(_PAX_KEYS), st.sampled_from(["0", "1", "-1", "x", "1,2", "0,1,x", ""])
-                               | st.text(max_size=5), max_size=2) | st.just({}),
+        "pax": st.dictionaries(
+            st.sampled_from(_PAX_KEYS),
+            st.sampled_from(["0", "1", "-1", "x", "1,2", "0,1,x", ""]) | st.text(max_size=5),
+            max_size=2,
+        )
+        | st.just({}),
         "declared": st.booleans(),  # whether the declared size matches the data
     }
 )
@@ -538,8 +964,7 @@ def _expected(payload: bytes) -> tuple[dict[str, bytes], set[str]] | None:
     try:
         with tarfile.open(fileobj=io.BytesIO(payload), mode="r:gz") as tar:
             for member in tar:
-                if _escapes(member.name) or not (member.isfile() or member.isdir()) or member.issym() or \
-                        member.islnk():
+                if _escapes(member.name) or not (member.isfile() or member.isdir()) or member.issym() or member.islnk():
                     unsafe.add(member.name)
                 elif member.isfile():
                     name = posixpath.normpath(member.name.replace("\\", "/"))
@@ -565,8 +990,10 @@ def test_read_archive_arbitrary_bytes(data: bytes, wrap: str) -> None:
 
 
 @FAST
-@given(st.lists(_member, min_size=1, max_size=3), st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 255)),
-                                                          min_size=1, max_size=8))
+@given(
+    st.lists(_member, min_size=1, max_size=3),
+    st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 255)), min_size=1, max_size=8),
+)
 def test_read_archive_corrupted_tar(members: list[dict], flips: list[tuple[int, int]]) -> None:
     def build(outer: str) -> bytes:
         raw = bytearray(_build_tar(members, outer, tarfile.PAX_FORMAT))
@@ -580,8 +1007,10 @@ def test_read_archive_corrupted_tar(members: list[dict], flips: list[tuple[int, 
 
 
 @SLOW
-@given(st.lists(_member, min_size=1, max_size=8),
-       st.sampled_from([tarfile.PAX_FORMAT, tarfile.GNU_FORMAT, tarfile.USTAR_FORMAT]))
+@given(
+    st.lists(_member, min_size=1, max_size=8),
+    st.sampled_from([tarfile.PAX_FORMAT, tarfile.GNU_FORMAT, tarfile.USTAR_FORMAT]),
+)
 def test_read_archive_hostile_members(members: list[dict], fmt: int) -> None:
     contents, payload = _read_in_sandbox(lambda outer: gzip.compress(_build_tar(members, outer, fmt)))
     if contents is None:
@@ -595,8 +1024,9 @@ def test_read_archive_hostile_members(members: list[dict], fmt: int) -> None:
     assert unsafe <= skipped, unsafe - skipped
 
 
-@pytest.mark.parametrize("pax", [{"GNU.sparse.map": "x"},
-                                 {"GNU.sparse.major": "1", "GNU.sparse.minor": "0", "GNU.sparse.name": "a"}])
+@pytest.mark.parametrize(
+    "pax", [{"GNU.sparse.map": "x"}, {"GNU.sparse.major": "1", "GNU.sparse.minor": "0", "GNU.sparse.name": "a"}]
+)
 def test_regression_read_archive_gnu_sparse(pax: dict[str, str]) -> None:
     """tarfile raises ValueError for malformed GNU sparse pax headers; read_archive must refuse instead."""
     info = tarfile.TarInfo("a.txt")

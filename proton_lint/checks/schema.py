@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -215,7 +216,14 @@ class RequiredUnknownProperty(SchemaRule):
                 continue
             props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
             for i, name in enumerate(required):
-                if name not in props:
+                if not isinstance(name, str):
+                    yield self.finding(
+                        bundle,
+                        SCHEMA_FILE,
+                        f"required lists {name!r}, which is not a property name",
+                        at=(*path, "required", i),
+                    )
+                elif name not in props:
                     close = difflib.get_close_matches(str(name), [str(p) for p in props], n=1)
                     tip = f"; did you mean {close[0]!r}?" if close else ""
                     yield self.finding(
@@ -375,11 +383,14 @@ class BoundsInverted(SchemaRule):
                         yield self.finding(
                             bundle, SCHEMA_FILE, f"{key} should be a number, not {value!r}", at=(*path, key)
                         )
-                    elif is_count and (value < 0 or value != int(value)):
+                    elif not math.isfinite(value) or (is_count and (value < 0 or value != int(value))):
+                        what = "a whole number >= 0" if is_count else "a finite number"
                         yield self.finding(
-                            bundle, SCHEMA_FILE, f"{key} should be a whole number >= 0, not {value!r}", at=(*path, key)
+                            bundle, SCHEMA_FILE, f"{key} should be {what}, not {value!r}", at=(*path, key)
                         )
-                numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high))
+                numbers = all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (low, high)
+                )
                 if numbers and low > high:
                     yield self.finding(
                         bundle, SCHEMA_FILE, f"{low_key} {low} is greater than {high_key} {high}", at=(*path, low_key)
@@ -457,7 +468,7 @@ class RequiredWithDefault(SchemaRule):
             if not isinstance(required, list) or not isinstance(props, dict):
                 continue
             for name in required:
-                prop = props.get(name)
+                prop = props.get(name) if isinstance(name, str) else None
                 if isinstance(prop, dict) and "default" in prop:
                     yield self.finding(
                         bundle,
