@@ -13,12 +13,13 @@ from collections import Counter
 from pathlib import Path
 
 from proton_lint import __version__
+from proton_lint.errors import UserError
 from proton_lint.findings import Finding
 
 BASELINE_VERSION = 1
 
 
-class BaselineError(Exception):
+class BaselineError(UserError):
     """An unreadable baseline file (exit code 2)."""
 
 

@@ -263,7 +263,7 @@ def _dispatch(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point. Every error a user can cause ends in a message and exit code 2, never a traceback."""
-    from proton_lint.errors import USER_ERRORS
+    from proton_lint.errors import UserError
 
     out, err = sys.stdout, sys.stderr
     try:
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
-    except USER_ERRORS as exc:
+    except (UserError, OSError) as exc:
         err.write(f"proton-lint: {exc}\n")
         return EXIT_ERROR
     except KeyboardInterrupt:

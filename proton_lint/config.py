@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proton_lint.errors import UserError
+
 CONFIG_YAML = ".proton-lint.yaml"
 PYPROJECT = "pyproject.toml"
 VCS_MARKERS = (".git", ".hg", ".svn")
@@ -58,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
 PATH_KEYS = ("rules", "baseline")
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """An invalid configuration file (exit code 2)."""
 
 

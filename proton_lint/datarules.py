@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from proton_lint.bundle import SCHEMA_FILE, Bundle, BundleKind
+from proton_lint.errors import UserError
 from proton_lint.findings import Finding, Severity
 from proton_lint.rules import EXAMPLE_BASES, Example, Rule
 from proton_lint.schema import type_nodes
@@ -93,7 +94,7 @@ PACK_SCHEMA: dict = {
 }
 
 
-class RulePackError(ValueError):
+class RulePackError(UserError, ValueError):
     """A rule pack that cannot be loaded (exit code 2)."""
 
 

@@ -28,6 +28,7 @@ from proton_lint.bundle import (
     detect_kind,
     display_path,
 )
+from proton_lint.errors import UserError
 from proton_lint.findings import Span
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
@@ -38,7 +39,7 @@ CANONICAL_VERSION_DIR = re.compile(r"^v(0|[1-9][0-9]*)$")
 COMPONENTS_FOLDER = re.compile(r"^components?([-_]templates?)?$", re.IGNORECASE)
 
 
-class DiscoveryError(Exception):
+class DiscoveryError(UserError):
     """A path the user gave cannot be used (exit code 2)."""
 
 

@@ -1,20 +1,8 @@
-"""The errors a user can cause (bad paths, config, rule packs): reported as one line, exit code 2."""
+"""The errors a user can cause (bad paths, config, rule packs): one line on stderr, exit code 2.
 
-from __future__ import annotations
+Kept free of imports so that the command line can catch them without loading the engine.
+"""
 
-from proton_lint.baseline import BaselineError
-from proton_lint.config import ConfigError
-from proton_lint.datarules import RulePackError
-from proton_lint.discover import DiscoveryError
-from proton_lint.plugins import PluginError
-from proton_lint.rules import SelectionError
 
-USER_ERRORS: tuple[type[Exception], ...] = (
-    BaselineError,
-    ConfigError,
-    DiscoveryError,
-    PluginError,
-    RulePackError,
-    SelectionError,
-    OSError,
-)
+class UserError(Exception):
+    """Something the user can fix; the message names the file, the line where known, and what to do."""

@@ -11,12 +11,13 @@ import pluggy
 
 from proton_lint import hookspecs
 from proton_lint.datarules import load_pack, pack_files
+from proton_lint.errors import UserError
 from proton_lint.rules import Rule, RuleRegistry
 
 ENTRY_POINT_GROUP = "proton_lint"
 
 
-class PluginError(Exception):
+class PluginError(UserError):
     """A plugin or local rule pack that cannot be loaded (exit code 2)."""
 
 

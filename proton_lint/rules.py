@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
+from proton_lint.errors import UserError
 from proton_lint.findings import Finding, Severity, Span, logical_path
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def _example_markdown(example: Example) -> str:
     return "\n\n".join(blocks)
 
 
-class SelectionError(ValueError):
+class SelectionError(UserError, ValueError):
     """An unknown rule selector (exit code 2)."""
 
 

@@ -7,6 +7,7 @@ import json
 import math
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from proton_lint.bundle import ENV_INFRA, INSTANCE_INFRA, PIPELINE_INFRA, SCHEMA_FILE, Bundle, BundleKind
 from proton_lint.findings import Finding, Severity
@@ -234,20 +235,15 @@ class RequiredUnknownProperty(SchemaRule):
                     )
 
 
-@lru_cache(maxsize=1024)
-def _default_errors(schema_key: str, defaults_json: str) -> tuple[tuple[str, str], ...]:
-    """(property, first error) for each default that fails its property's schema.
+@lru_cache(maxsize=2048)
+def _property_validator(translated_json: str) -> Any:
+    """A validator for one translated property schema, shared by every identical property.
 
-    One validation per type, not per property: building a validator is the expensive part.
-    Arguments are JSON text so that identical types in other bundles hit the cache.
+    Validating at the root (not through a parent's ``properties``) spares jsonschema a
+    sub-validator per property, which is most of the cost; annotations are already stripped, so
+    properties that differ only in their description share a validator.
     """
-    properties, types = json.loads(schema_key)
-    schema = {"properties": {name: to_json_schema(prop, types or {}) for name, prop in properties.items()}}
-    errors: dict[str, str] = {}
-    for error in validator_for(schema).iter_errors(json.loads(defaults_json)):
-        name = str(error.absolute_path[0]) if error.absolute_path else ""
-        errors.setdefault(name, error.message)
-    return tuple(errors.items())
+    return validator_for(json.loads(translated_json))
 
 
 class DefaultInvalid(SchemaRule):
@@ -283,33 +279,26 @@ class DefaultInvalid(SchemaRule):
     )
 
     def reset(self) -> None:
-        _default_errors.cache_clear()
+        _property_validator.cache_clear()
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         root = bundle.schema_root
         types = root.get("types") if isinstance(root.get("types"), dict) else {}
         for path, node in bundle.schema_nodes:
-            props = node.get("properties")
-            if not isinstance(props, dict):
+            if "default" not in node:
                 continue
-            with_default = {name: prop for name, prop in props.items() if isinstance(prop, dict) and "default" in prop}
-            if not with_default:
-                continue
-            own = {name: {k: v for k, v in prop.items() if k != "default"} for name, prop in with_default.items()}
-            defaults = {name: prop["default"] for name, prop in with_default.items()}
+            own = {k: v for k, v in node.items() if k != "default"}
             try:
-                uses_ref = "$ref" in json.dumps(own, default=str)
-                key = json.dumps([own, types if uses_ref else None], sort_keys=True, default=str)
-                problems = _default_errors(key, json.dumps(defaults, default=str))
+                translated = json.dumps(to_json_schema(own, types), sort_keys=True, default=str)
+                error = next(iter(_property_validator(translated).iter_errors(node["default"])), None)
             except Exception:  # noqa: BLE001 - an unusable property schema is other rules' business
                 continue
-            for name, message in problems:
-                value = defaults.get(name)
+            if error is not None:
                 yield self.finding(
                     bundle,
                     SCHEMA_FILE,
-                    f"default {value!r} of {name!r} fails its own schema: {message}",
-                    at=(*path, "properties", name, "default"),
+                    f"default {node['default']!r} fails its own schema: {error.message}",
+                    at=(*path, "default"),
                 )
 
 
