@@ -197,3 +197,60 @@ def test_docs_rules_md_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "--format", "markdown"]) == 0
     current = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert capsys.readouterr().out == current, "run: proton-lint rules --format markdown > docs/rules.md"
+
+
+ENTRY_POINT_PLUGIN = """
+from proton_lint import hookimpl
+from proton_lint.findings import Severity
+from proton_lint.rules import Rule
+
+
+class NoDescription(Rule):
+    id = "ACME201"
+    slug = "acme-schema-description"
+    severity = Severity.WARNING
+    summary = "Every input type needs a description."
+
+    def check(self, bundle):
+        for name, node in (bundle.schema_root.get("types") or {}).items():
+            if isinstance(node, dict) and "description" not in node:
+                yield self.finding(bundle, "schema/schema.yaml", f"type {name} has no description",
+                                   at=("schema", "types", name), key=True)
+
+
+@hookimpl
+def proton_lint_rules():
+    return [NoDescription()]
+"""
+
+
+def test_installed_plugin_is_loaded_through_the_entry_point_group(repo: Path, tmp_path_factory) -> None:
+    site = tmp_path_factory.mktemp("site")
+    (site / "acme_proton_rules.py").write_text(ENTRY_POINT_PLUGIN)
+    dist = site / "acme_proton_rules-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-proton-rules\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[proton_lint]\nacme = acme_proton_rules\n")
+    schema = repo / "clean-env" / "v1" / "schema" / "schema.yaml"
+    schema.write_text(schema.read_text().replace('      description: "Inputs of the environment"\n', ""))
+    env = {"PYTHONPATH": str(site)}
+    listed = run(["rules", "--format", "json"], repo, env=env)
+    assert "ACME201" in {r["id"] for r in json.loads(listed.stdout)}
+    result = run(["check", ".", "--format", "parseable", "--select", "ACME"], repo, env=env)
+    assert result.returncode == 0  # a warning does not fail at the default level
+    expected = "clean-env/v1/schema/schema.yaml:6:5: ACME201 warning type EnvironmentInput has no description"
+    assert expected in result.stdout
+
+
+def test_rule_packs_from_the_config_file(repo: Path) -> None:
+    pack = repo / "lint-rules"
+    pack.mkdir()
+    (pack / "acme.yaml").write_text(
+        "rules:\n  - id: ACME301\n    slug: acme-no-jinja\n    severity: error\n    summary: No Jinja here.\n"
+        "    target: manifest\n    message: 'engine {value} is not allowed'\n"
+        "    schema:\n      properties:\n        infrastructure:\n          properties:\n            templates:\n"
+        "              items:\n                properties:\n                  rendering_engine: {not: {const: jinja}}\n"
+    )
+    (repo / ".proton-lint.yaml").write_text("rules: [lint-rules]\n")
+    result = run(["check", "clean-env", "--format", "parseable"], repo)
+    assert result.returncode == 1 and "ACME301 error engine 'jinja' is not allowed" in result.stdout
