@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from proton_lint.source import YamlDocument, parse_yaml_shared
 
@@ -150,7 +150,18 @@ class Bundle:
     major: int | None = None
     #: set by discovery when an explicit path or config says so
     declared_customer_managed: bool | None = None
+    #: the run's repository (proton_lint.repo.Repository), set by the engine
+    repo: Any = field(default=None, repr=False, compare=False)
     _docs: dict[str, YamlDocument] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict:
+        # Sent to worker processes: parsed documents are cheaper to re-parse than to pickle,
+        # and the repository is sent once per worker, not with every bundle.
+        state = dict(self.__dict__)
+        state["_docs"] = {}
+        state["repo"] = None
+        state.pop("schema_nodes", None)
+        return state
 
     # -- files -------------------------------------------------------------------------------
     @property

@@ -23,6 +23,7 @@ from proton_lint.bundle import Bundle
 from proton_lint.discover import Discovery, Note, discover
 from proton_lint.findings import Finding, Severity
 from proton_lint.plugins import build_registry, plugin_manager
+from proton_lint.repo import Repository
 from proton_lint.rules import Rule, RuleRegistry
 from proton_lint.source import clear_shared
 
@@ -58,7 +59,7 @@ class LintResult:
         return any(f.rule == INTERNAL_ERROR for f in self.findings)
 
 
-def _crash_finding(bundle: Bundle, rule: Rule, exc: BaseException) -> Finding:
+def _crash_finding(bundle: Bundle | None, rule: Rule, exc: BaseException) -> Finding:
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
     return Finding(
@@ -66,7 +67,7 @@ def _crash_finding(bundle: Bundle, rule: Rule, exc: BaseException) -> Finding:
         name="internal-error",
         severity=Severity.ERROR,
         message=f"rule {rule.id} ({rule.origin}) crashed: {type(exc).__name__}: {exc}{where}",
-        path=bundle.root,
+        path=bundle.root if bundle is not None else ".",
         logical_path=f"crash:{rule.id}",
         hint="this is a bug in the rule, not in your template; please report it with this message",
     )
@@ -97,6 +98,23 @@ class Linter:
         findings.extend(suppress.unused(suppressions, self.selected))
         self.pm.hook.proton_lint_bundle_checked(bundle=bundle, findings=findings)
         return findings
+
+    # -- the repository as a whole --------------------------------------------------------------
+    def check_repository(self, repo: Repository) -> list[Finding]:
+        """Run the repository rules once; their findings are suppressible like any other."""
+        findings: list[Finding] = []
+        for rule in self.rules:
+            if rule.target != "repository":
+                continue
+            try:
+                findings.extend(rule.check_repository(repo))
+            except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the run
+                findings.append(_crash_finding(repo.bundles[0] if repo.bundles else None, rule, exc))
+        if not findings:
+            return findings
+        suppressions = [s for path in sorted({f.path for f in findings}) for s in suppress.scan_loose_file(path)]
+        findings = suppress.apply(findings, suppressions)
+        return [*findings, *suppress.unused(suppressions, self.selected)]
 
     # -- a run -----------------------------------------------------------------------------------
     def note_finding(self, note: Note) -> Finding | None:
@@ -133,11 +151,13 @@ class Linter:
             finding = self.note_finding(note)
             if finding:
                 result.findings.append(finding)
+        repo = Repository(found.bundles, [p for p in paths if p.exists()])
         if self.options.jobs > 1 and len(found.bundles) > 1:
-            result.findings.extend(self._parallel(found.bundles))
+            result.findings.extend(self._parallel(repo))
         else:
             for bundle in found.bundles:
                 result.findings.extend(self.check_bundle(bundle))
+        result.findings.extend(self.check_repository(repo))
         findings = self._per_path_ignores(result.findings)
         if self.options.baseline is not None:
             before = len(findings)
@@ -165,10 +185,12 @@ class Linter:
                 kept.append(finding)
         return kept
 
-    def _parallel(self, bundles: list[Bundle]) -> list[Finding]:
-        workers = min(self.options.jobs, len(bundles))
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(self.options,)) as pool:
-            chunks = pool.map(_check_in_worker, bundles, chunksize=max(1, len(bundles) // (workers * 4)))
+    def _parallel(self, repo: Repository) -> list[Finding]:
+        """Check bundles in worker processes; each worker gets the repository once, then indexes."""
+        count = len(repo.bundles)
+        workers = min(self.options.jobs, count)
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(self.options, repo)) as pool:
+            chunks = pool.map(_check_in_worker, range(count), chunksize=max(1, count // (workers * 4)))
             return [finding for chunk in chunks for finding in chunk]
 
 
@@ -189,13 +211,16 @@ def _gc_paused() -> Iterator[None]:
 
 
 _worker: Linter | None = None
+_worker_repo: Repository | None = None
 
 
-def _init_worker(options: LintOptions) -> None:
-    global _worker
+def _init_worker(options: LintOptions, repo: Repository) -> None:
+    global _worker, _worker_repo
     _worker = Linter(options)
+    _worker_repo = repo
 
 
-def _check_in_worker(bundle: Bundle) -> list[Finding]:
-    assert _worker is not None
-    return _worker.check_bundle(bundle)
+def _check_in_worker(index: int) -> list[Finding]:
+    assert _worker is not None and _worker_repo is not None
+    with _gc_paused():
+        return _worker.check_bundle(_worker_repo.bundles[index])

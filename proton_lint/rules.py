@@ -13,7 +13,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from proton_lint.errors import UserError
 from proton_lint.findings import Finding, Severity, Span, logical_path
@@ -66,7 +66,8 @@ class Rule:
     base: ClassVar[str] = "environment"
     bad: ClassVar[Example] = Example()
     good: ClassVar[Example] = Example()
-    #: "bundle" for rules that run per bundle, "discovery" for problems found while finding bundles
+    #: "bundle": ``check(bundle)`` per bundle; "repository": ``check_repository(repo)`` once per run;
+    #: "discovery" and "engine": reported by discovery or by the engine itself
     target: ClassVar[str] = "bundle"
     #: where the rule came from: "proton-lint", a plugin name, or a rule pack path
     origin: str = "proton-lint"
@@ -75,6 +76,10 @@ class Rule:
         return True
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:  # noqa: ARG002
+        return ()
+
+    def check_repository(self, repo: Any) -> Iterable[Finding]:  # noqa: ARG002
+        """For ``target = "repository"`` rules: findings about the repository as a whole."""
         return ()
 
     def reset(self) -> None:

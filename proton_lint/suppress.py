@@ -93,6 +93,18 @@ def scan_file(bundle: Bundle, rel: str) -> list[Suppression]:
     return found
 
 
+def scan_loose_file(path: str) -> list[Suppression]:
+    """Suppressions in a file that belongs to no bundle (``path`` as findings show it)."""
+    from pathlib import Path
+
+    from proton_lint.bundle import DirSource
+
+    file = Path(path)
+    if not file.is_file():
+        return []
+    return scan_file(Bundle(source=DirSource(file.parent)), file.name)
+
+
 def scan_bundle(bundle: Bundle) -> list[Suppression]:
     found: list[Suppression] = []
     for rel in bundle.files:

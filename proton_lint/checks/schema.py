@@ -316,14 +316,14 @@ class PatternInvalid(SchemaRule):
     source = "SCH-17, [DOC] UG:ag-schema.md"
     bad = Example(files={"schema/schema.yaml": _env_schema('vpc_cidr:\n  type: string\n  pattern: "([0-9"')})
 
-    def reset(self) -> None:
-        ecma_regex_error.cache_clear()
-
     good = Example(
         files={
             "schema/schema.yaml": _env_schema('vpc_cidr:\n  type: string\n  pattern: "([0-9]{1,3}\\\\.){3}[0-9]{1,3}"')
         }
     )
+
+    def reset(self) -> None:
+        ecma_regex_error.cache_clear()
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         for path, node in bundle.schema_nodes:
