@@ -88,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--show-config", action="store_true", help="print the merged configuration and where each value came from"
     )
     check.add_argument("-j", "--jobs", type=int, metavar="N", help="check bundles in N processes (0: one per CPU)")
+    proton = check.add_argument_group("Proton semantics")
+    proton.add_argument(
+        "--spec", type=Path, action="append", metavar="FILE", help="a sample spec to validate and render with"
+    )
+    proton.add_argument(
+        "--compat-base", metavar="REV", help="git revision whose schemas minor versions must stay compatible with"
+    )
+    proton.add_argument(
+        "--region", type=_csv, action="append", metavar="REGION", help="regions cfn-lint checks (default: us-east-1)"
+    )
 
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("table", "json", "markdown"), default="table")
@@ -114,6 +124,8 @@ def _merge_cli(config: Any, args: argparse.Namespace) -> None:
         "rules": [str(p) for p in args.rules] if args.rules else None,
         "baseline": str(args.baseline) if args.baseline else None,
         "jobs": args.jobs,
+        "compat-base": args.compat_base,
+        "regions": _flatten(args.region),
     }
     for key, given in cli_values.items():
         if given is None:
@@ -133,7 +145,7 @@ def _show_config(config: Any, out: TextIO) -> None:
         out.write(f"{key} = {json.dumps(config.values[key])}  # {config.origins[key]}\n")
 
 
-def _options(config: Any) -> Any:
+def _options(config: Any, spec_files: list[Path] | None = None) -> Any:
     from proton_lint.engine import LintOptions
 
     jobs = config["jobs"] or os.cpu_count() or 1
@@ -147,6 +159,10 @@ def _options(config: Any) -> Any:
         customer_managed=tuple(config["customer-managed"]),
         baseline=Path(config["baseline"]) if config["baseline"] else None,
         jobs=jobs,
+        compat_base=config["compat-base"],
+        specs=tuple((k, tuple(v)) for k, v in config["specs"].items()),
+        spec_files=tuple(spec_files or ()),
+        regions=tuple(config["regions"]),
     )
 
 
@@ -177,7 +193,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.show_config:
         _show_config(config, out)
         return EXIT_OK
-    options = _options(config)
+    options = _options(config, args.spec)
     if args.write_baseline:
         from dataclasses import replace
 

@@ -38,6 +38,9 @@ CONFIG_SCHEMA: dict = {
         "baseline": {"type": "string"},
         "jobs": {"type": "integer", "minimum": 0},
         "customer-managed": _LIST,
+        "compat-base": {"type": "string"},
+        "specs": {"type": "object", "additionalProperties": _LIST},
+        "regions": {"type": "array", "items": {"type": "string"}, "minItems": 1},
     },
 }
 
@@ -54,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     "baseline": None,
     "jobs": 1,
     "customer-managed": [],
+    "compat-base": None,
+    "specs": {},
+    "regions": ["us-east-1"],
 }
 
 #: Keys whose values are paths, resolved against the folder of the file that set them.

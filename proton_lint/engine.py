@@ -44,6 +44,14 @@ class LintOptions:
     baseline: Path | None = None
     jobs: int = 1
     entry_points: bool = True
+    #: git revision whose schemas new minor versions must stay compatible with (--compat-base)
+    compat_base: str | None = None
+    #: sample specs named explicitly: (bundle glob, spec paths) from the config's ``specs``
+    specs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: spec files given with --spec (each is matched to the bundles it fits)
+    spec_files: tuple[Path, ...] = ()
+    #: AWS regions cfn-lint checks rendered templates for
+    regions: tuple[str, ...] = ("us-east-1",)
 
 
 @dataclass
@@ -151,7 +159,7 @@ class Linter:
             finding = self.note_finding(note)
             if finding:
                 result.findings.append(finding)
-        repo = Repository(found.bundles, [p for p in paths if p.exists()])
+        repo = Repository(found.bundles, [p for p in paths if p.exists()], self.options)
         if self.options.jobs > 1 and len(found.bundles) > 1:
             result.findings.extend(self._parallel(repo))
         else:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from proton_lint.bundle import SKIP_DIRS, Bundle, BundleKind
 
@@ -20,16 +21,18 @@ class Repository:
     bundles: list[Bundle] = field(default_factory=list)
     #: the folders the user asked to lint (for files that belong to no bundle, like proton-ops.yaml)
     roots: list[Path] = field(default_factory=list)
+    #: the run's proton_lint.engine.LintOptions (compat_base, specs, spec_files, regions, ...)
+    options: Any = None
 
     def __post_init__(self) -> None:
         for bundle in self.bundles:
             bundle.repo = self
 
     def __getstate__(self) -> dict:
-        return {"bundles": self.bundles, "roots": self.roots}
+        return {"bundles": self.bundles, "roots": self.roots, "options": self.options}
 
     def __setstate__(self, state: dict) -> None:
-        self.bundles, self.roots = state["bundles"], state["roots"]
+        self.bundles, self.roots, self.options = state["bundles"], state["roots"], state["options"]
         for bundle in self.bundles:
             bundle.repo = self
 
