@@ -74,6 +74,12 @@ def read_archive(path: Path) -> ArchiveContents:
             for count, member in enumerate(tar):
                 if count >= MAX_MEMBERS:
                     raise ArchiveRefused(f"more than {MAX_MEMBERS} members; not a Proton bundle")
+                # Every member counts, kept or not: reading past a skipped member decompresses it too.
+                contents.unpacked_size += member.size
+                if contents.unpacked_size > HARD_UNPACKED_LIMIT:
+                    raise ArchiveRefused(
+                        f"unpacks to more than {HARD_UNPACKED_LIMIT // 1048576} MB (a gzip bomb?); stopped"
+                    )
                 clean = _clean_name(member.name)
                 reason = _unsafe_reason(member, clean)
                 if reason:
@@ -81,11 +87,6 @@ def read_archive(path: Path) -> ArchiveContents:
                     continue
                 if member.isdir() or not clean:
                     continue
-                contents.unpacked_size += member.size
-                if contents.unpacked_size > HARD_UNPACKED_LIMIT:
-                    raise ArchiveRefused(
-                        f"unpacks to more than {HARD_UNPACKED_LIMIT // 1048576} MB (a gzip bomb?); stopped"
-                    )
                 handle = tar.extractfile(member)
                 if handle is not None:
                     contents.files[clean] = handle.read()

@@ -1,8 +1,9 @@
 """Baseline files: accept today's findings, fail only on new ones.
 
-Entries are keyed by file, rule and logical path (the node the finding is about), never by line
-number, so a baseline survives edits that move lines. Findings without a logical path (layout
-findings) are keyed by their message instead. Keys are a multiset: two identical findings need two
+Entries are keyed by file (relative to the project root), rule and logical path (the node the
+finding is about), not by where the node sits, so a baseline survives edits that move lines.
+Findings without a logical path (layout findings) are keyed by their message instead;
+unused-suppression findings are keyed by the comment's line. Keys are a multiset: two identical findings need two
 entries.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from proton_lint import __version__
@@ -27,9 +29,10 @@ def _key(path: str, rule: str, logical_path: str, message: str) -> tuple[str, st
     return (path, rule, logical_path or f"message:{message}")
 
 
-def write(path: Path, findings: list[Finding]) -> None:
+def write(path: Path, findings: list[Finding], where: Callable[[str], str] = str) -> None:
+    """Write the findings; ``where`` turns a displayed path into the project-relative one stored."""
     entries = [
-        {"path": f.path, "rule": f.rule, "logical_path": f.logical_path, "message": f.message}
+        {"path": where(f.path), "rule": f.rule, "logical_path": f.logical_path, "message": f.message}
         for f in sorted(findings, key=Finding.sort_key)
     ]
     body = {"version": BASELINE_VERSION, "tool": f"proton-lint {__version__}", "findings": entries}
@@ -65,12 +68,12 @@ def load(path: Path) -> Counter:
     return keys
 
 
-def filter_known(findings: list[Finding], known: Counter) -> list[Finding]:
-    """The findings the baseline does not account for."""
+def filter_known(findings: list[Finding], known: Counter, where: Callable[[str], str] = str) -> list[Finding]:
+    """The findings the baseline does not account for (paths compared through ``where``)."""
     remaining = Counter(known)
     new = []
     for finding in sorted(findings, key=Finding.sort_key):
-        key = _key(finding.path, finding.rule, finding.logical_path, finding.message)
+        key = _key(where(finding.path), finding.rule, finding.logical_path, finding.message)
         if remaining[key] > 0:
             remaining[key] -= 1
         else:

@@ -7,6 +7,7 @@ archive held in memory. YAML files are parsed once and cached.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class FileSource(Protocol):
 
     def sizes(self) -> dict[str, int]: ...
     def read(self, rel: str) -> bytes: ...
+    def skipped_links(self) -> dict[str, str]: ...
     def display(self, rel: str = "") -> str: ...
 
 
@@ -72,6 +74,19 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def project_path(shown: str, root: Path | None) -> str:
+    """A displayed path (``a/b``, ``x.tar.gz!/y``) relative to the project root, POSIX style.
+
+    Settings that name paths (excludes, per-path ignores, customer-managed globs, baselines) are
+    matched against this form, so they mean the same from whichever folder proton-lint runs.
+    """
+    outer, sep, inner = shown.partition("!/")
+    if root is not None:
+        with contextlib.suppress(ValueError):  # another drive on Windows: keep it as shown
+            outer = os.path.relpath(os.path.abspath(outer), root)
+    return outer.replace(os.sep, "/") + (sep + inner if sep else "")
+
+
 class DirSource:
     """Files of a bundle folder on disk (VCS, dependency and cache folders left out)."""
 
@@ -81,8 +96,16 @@ class DirSource:
         self._display = display_path(root)
 
     @cached_property
-    def _sizes(self) -> dict[str, int]:
+    def _walk(self) -> tuple[dict[str, int], dict[str, str]]:
+        """(files with sizes, links that were not followed with why).
+
+        Folder links are never followed (loops, trees outside the bundle); file links are read
+        only when their target lies inside the bundle, so a repository cannot make the linter
+        print a file from elsewhere on the machine.
+        """
         sizes: dict[str, int] = {}
+        links: dict[str, str] = {}
+        real_root = os.path.realpath(self.root)
         stack = [("", str(self.root))]
         while stack:
             prefix, folder = stack.pop()
@@ -93,19 +116,33 @@ class DirSource:
             for entry in entries:
                 rel = prefix + entry.name
                 try:
-                    if entry.is_dir():
+                    if entry.is_symlink():
+                        target = os.path.realpath(entry.path)
+                        if os.path.commonpath([real_root, target]) != real_root:
+                            links[rel] = f"a link to {os.readlink(entry.path)!r}, outside the bundle"
+                            continue
+                        if os.path.isdir(target):
+                            links[rel] = "a link to a folder; folder links are not followed"
+                            continue
+                    if entry.is_dir(follow_symlinks=False):
                         if entry.name not in SKIP_DIRS:
                             stack.append((rel + "/", entry.path))
                     else:
                         sizes[rel] = entry.stat().st_size
-                except OSError:
+                except (OSError, ValueError):
                     continue  # a dangling link: nothing Proton could package either
-        return dict(sorted(sizes.items()))
+        return dict(sorted(sizes.items())), links
 
     def sizes(self) -> dict[str, int]:
-        return self._sizes
+        return self._walk[0]
+
+    def skipped_links(self) -> dict[str, str]:
+        """Links in the bundle that were not followed, and why."""
+        return self._walk[1]
 
     def read(self, rel: str) -> bytes:
+        if rel not in self._walk[0] and not rel.startswith("../"):
+            raise FileNotFoundError(f"{rel} is not a file of the bundle")
         with open(os.path.join(self._root_str, rel), "rb") as handle:
             return handle.read()
 
@@ -118,16 +155,27 @@ class DirSource:
 class MemorySource:
     """Files of a bundle read from an archive; displayed as ``archive.tar.gz!/prefix/file``."""
 
-    def __init__(self, files: dict[str, bytes], archive_display: str, prefix: str = "") -> None:
+    def __init__(
+        self, files: dict[str, bytes], archive_display: str, prefix: str = "", others: tuple[str, ...] = ()
+    ) -> None:
         self.prefix = prefix.strip("/")
         self.archive_display = archive_display
         cut = len(self.prefix) + 1 if self.prefix else 0
+        # the files of other bundles nested below this one's folder are theirs, not this one's
+        nested = tuple(
+            o + "/" for o in others if o != self.prefix and (not self.prefix or o.startswith(self.prefix + "/"))
+        )
         self._files = {
-            name[cut:]: data for name, data in files.items() if not self.prefix or name.startswith(self.prefix + "/")
+            name[cut:]: data
+            for name, data in files.items()
+            if (not self.prefix or name.startswith(self.prefix + "/")) and not name.startswith(nested)
         }
 
     def sizes(self) -> dict[str, int]:
         return {name: len(data) for name, data in self._files.items()}
+
+    def skipped_links(self) -> dict[str, str]:
+        return {}  # archive members that are links are reported by discovery (PL104)
 
     def read(self, rel: str) -> bytes:
         return self._files[rel]

@@ -145,7 +145,7 @@ def _show_config(config: Any, out: TextIO) -> None:
         out.write(f"{key} = {json.dumps(config.values[key])}  # {config.origins[key]}\n")
 
 
-def _options(config: Any, spec_files: list[Path] | None = None) -> Any:
+def _options(config: Any, spec_files: list[Path] | None = None, config_packs: list[Path] | None = None) -> Any:
     from proton_lint.engine import LintOptions
 
     jobs = config["jobs"] or os.cpu_count() or 1
@@ -155,7 +155,9 @@ def _options(config: Any, spec_files: list[Path] | None = None) -> Any:
         ignore=tuple(config["ignore"]),
         per_path_ignores=tuple((k, tuple(v)) for k, v in config["per-path-ignores"].items()),
         exclude=tuple(config["exclude"]) + tuple(config["extend-exclude"]),
-        rule_dirs=tuple(Path(p) for p in config["rules"]),
+        rule_dirs=tuple(Path(p) for p in config["rules"] if Path(p) not in (config_packs or [])),
+        pack_dirs=tuple(config_packs or ()),
+        project_root=config.root,
         customer_managed=tuple(config["customer-managed"]),
         baseline=Path(config["baseline"]) if config["baseline"] else None,
         jobs=jobs,
@@ -188,16 +190,21 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from proton_lint.plugins import reporters as reporter_table
     from proton_lint.reporters.base import ReportContext
 
-    config = config_mod.load(args.config, isolated=args.isolated)
+    first = args.paths[0] if args.paths else Path(".")
+    start = first if first.is_dir() else first.parent
+    config = config_mod.load(args.config, isolated=args.isolated, start=start if start.exists() else None)
+    config_packs = [Path(p) for p in config["rules"]]  # YAML only: the config comes with the repository
     _merge_cli(config, args)
     if args.show_config:
         _show_config(config, out)
         return EXIT_OK
-    options = _options(config, args.spec)
+    options = _options(config, args.spec, config_packs)
     if args.write_baseline:
         from dataclasses import replace
 
         options = replace(options, baseline=None)
+    if args.output and not args.output.parent.is_dir():
+        raise config_mod.ConfigError(f"{args.output}: the folder for --output does not exist")
     linter = Linter(options)
     formats = reporter_table(linter.pm)
     if config["format"] not in formats:
@@ -205,11 +212,12 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_ERROR
     result = linter.run(args.paths or [Path(".")])
     if args.write_baseline:
-        baseline.write(args.write_baseline, result.findings)
+        baseline.write(args.write_baseline, result.findings, linter._project_path)
         err.write(f"proton-lint: wrote {len(result.findings)} findings to {args.write_baseline}\n")
         return EXIT_ERROR if result.internal_error else EXIT_OK
     if result.bundles == 0 and not result.findings:
         err.write("proton-lint: no Proton bundles found in the given paths\n")
+    code = _exit_code(result, config["fail-level"])
     stream = args.output.open("w", encoding="utf-8") if args.output else out
     try:
         context = ReportContext(
@@ -220,10 +228,13 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             argv=["proton-lint", *sys.argv[1:]],
         )
         formats[config["format"]](context).report(result)
+        stream.flush()
+    except BrokenPipeError:
+        _silence_stdout()  # the reader went away (`| head`): stop quietly, keep the run's exit code
     finally:
         if args.output:
             stream.close()
-    return _exit_code(result, config["fail-level"])
+    return code
 
 
 def _registry(rule_dirs: list[Path] | None) -> Any:
@@ -264,6 +275,12 @@ def run_rule(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _silence_stdout() -> None:
+    """After a closed pipe: point stdout at /dev/null so Python's exit flush stays quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def _dispatch(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -285,9 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(argv, out, err)
     except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_OK
     except (UserError, OSError) as exc:
         err.write(f"proton-lint: {exc}\n")

@@ -75,6 +75,8 @@ class Config:
     values: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
     origins: dict[str, str] = field(default_factory=lambda: dict.fromkeys(DEFAULTS, "default"))
     file: Path | None = None
+    #: the folder that path settings are relative to: the config file's, else None (the cwd)
+    root: Path | None = None
 
     def set(self, key: str, value: Any, origin: str) -> None:
         self.values[key] = value
@@ -178,6 +180,7 @@ def load(path: Path | None, *, isolated: bool = False, start: Path | None = None
     path = path or find_config(start or Path.cwd())
     if path is None:
         return config
+    config.root = path.resolve().parent
     if not path.is_file():
         raise ConfigError(f"{path}: no such configuration file")
     data = _load_toml(path) if path.name.endswith(".toml") else _load_yaml(path)
@@ -186,7 +189,20 @@ def load(path: Path | None, *, isolated: bool = False, start: Path | None = None
     for key, value in data.items():
         resolved = value
         if key in PATH_KEYS and value is not None:
-            base = path.parent
-            resolved = [str(base / v) for v in value] if isinstance(value, list) else str(base / value)
+            resolved = [_inside(path, v, key) for v in value] if isinstance(value, list) else _inside(path, value, key)
         config.set(key, resolved, str(path))
     return config
+
+
+def _inside(config_file: Path, value: str, key: str) -> str:
+    """A path from the config, resolved against its folder; it may not point outside that folder.
+
+    The config file comes with the repository being linted, so its paths stay in the repository.
+    """
+    base = config_file.parent.resolve()
+    target = (base / value).resolve()
+    if target != base and base not in target.parents:
+        line = _line_of(config_file, key)
+        where = f"{config_file}:{line}" if line else str(config_file)
+        raise ConfigError(f"{where}: '{key}' points outside the project ({value}); use a path inside {base}")
+    return str(target)

@@ -8,7 +8,7 @@ A pack is a YAML file with a ``rules:`` list. Each rule::
       summary: The manifest uses the pre-GA key `engine:`.
       target: manifest            # manifest | schema | schema-node | component-manifest
       when: {kind: [service]}     # optional: kind, engine, customer_managed, layout
-      message: "`engine:` was replaced by `rendering_engine:`"   # {error} {key} {value} {missing}
+      message: "`engine:` was replaced by `rendering_engine:`"   # {error} {key} {value} {missing} {expected} {count}
       messages: {required: "..."}   # per JSON Schema keyword, overrides message
       schema: {...}               # JSON Schema (2020-12) the target document must satisfy
       what/why/fix/source: ...    # the doc
@@ -175,7 +175,12 @@ class DataRule(Rule):
                 key = path[-1] if path else ""
                 template = self.messages.get(str(error.validator), self.message)
                 message = template.format(
-                    error=error.message, key=key, value=_short(error.instance), missing=_missing(error)
+                    error=error.message,
+                    key=key,
+                    value=_short(error.instance),
+                    missing=_missing(error),
+                    expected=_expected(error),
+                    count=len(error.instance) if isinstance(error.instance, (list, dict, str)) else "",
                 )
                 item = (path, on_key or _is_key_error(error), message)
                 if item not in out:
@@ -257,6 +262,25 @@ def _fast_is_valid(schema: Any) -> Any:
 def _is_key_error(error: Any) -> bool:
     """Errors about a forbidden key point at the key, not at its value."""
     return error.validator in ("not", "false") or error.schema is False
+
+
+_YAML_TYPE_NAMES = {
+    "object": "mapping",
+    "array": "list",
+    "string": "string",
+    "number": "number",
+    "integer": "whole number",
+    "boolean": "boolean",
+    "null": "null",
+}
+
+
+def _expected(error: Any) -> str:
+    """For ``type`` errors: what was expected, in YAML's words (a mapping, a list)."""
+    if error.validator != "type":
+        return ""
+    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    return " or ".join(_YAML_TYPE_NAMES.get(str(t), str(t)) for t in wanted)
 
 
 def _missing(error: Any) -> str:

@@ -27,6 +27,7 @@ from proton_lint.bundle import (
     MemorySource,
     detect_kind,
     display_path,
+    project_path,
 )
 from proton_lint.errors import UserError
 from proton_lint.findings import Span
@@ -60,10 +61,10 @@ class Discovery:
     unmatched_files: list[str] = field(default_factory=list)
 
 
-def _is_excluded(path: Path, excludes: tuple[str, ...]) -> bool:
+def _is_excluded(path: Path, excludes: tuple[str, ...], root: Path | None = None) -> bool:
     if not excludes:
         return False
-    rel = display_path(path).replace(os.sep, "/")
+    rel = project_path(display_path(path), root)
     return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(path.name, pat) for pat in excludes)
 
 
@@ -86,6 +87,16 @@ def is_bundle_root(folder: Path, names: set[str] | None = None) -> bool:
     if _has_file(folder, SCHEMA_FILE) or _has_file(folder, "schema/schema.yml"):
         return True
     return any(_has_file(folder, f"{d}/manifest.yaml") for d in INFRA_DIRS)
+
+
+def _names_its_file(folder: Path, file: Path) -> bool:
+    """A component folder whose manifest.yaml names ``file`` (a file of that folder)."""
+    if file.parent.resolve() != folder or folder.name in (*INFRA_DIRS, *LEGACY_INFRA_DIRS):
+        return False
+    if not (folder / "manifest.yaml").is_file():
+        return False
+    component = Bundle(source=DirSource(folder), kind=BundleKind.COMPONENT, layout="component")
+    return any(entry.get("file") == file.name for entry in component.manifest_entries("manifest.yaml"))
 
 
 def _locate(bundle: Bundle, folder_name: str, parent_name: str | None) -> None:
@@ -122,7 +133,7 @@ def _component_or_note(folder: Path) -> Bundle | Note:
     )
 
 
-def _walk(top: Path, excludes: tuple[str, ...], found: Discovery) -> None:
+def _walk(top: Path, excludes: tuple[str, ...], found: Discovery, root: Path | None = None) -> None:
     stack = [str(top)]
     while stack:
         folder = stack.pop()
@@ -146,7 +157,7 @@ def _walk(top: Path, excludes: tuple[str, ...], found: Discovery) -> None:
             for e in entries
             if e.is_dir(follow_symlinks=False)
             and e.name not in SKIP_DIRS
-            and not (excludes and _is_excluded(Path(e.path), excludes))
+            and not (excludes and _is_excluded(Path(e.path), excludes, root))
         )
 
 
@@ -174,7 +185,9 @@ def _archive_bundles(path: Path, found: Discovery) -> None:
         ]
         roots = sorted({m.rsplit("/", 2)[0] if m.count("/") >= 2 else "" for m in manifests})
     if not roots:
-        found.unmatched_files.append(shown)  # no schema, no manifest: not a Proton bundle at all
+        found.notes.append(
+            Note("PL101", shown, "the archive holds no schema/schema.yaml and no infrastructure manifest")
+        )
         return
     if len(roots) > 1:
         listed = ", ".join(r or "(root)" for r in roots)
@@ -182,7 +195,7 @@ def _archive_bundles(path: Path, found: Discovery) -> None:
             Note("PL105", shown, f"the archive holds {len(roots)} bundles ({listed}); Proton expects one")
         )
     for root in roots:
-        bundle = Bundle(source=MemorySource(contents.files, shown, root), layout="archive")
+        bundle = Bundle(source=MemorySource(contents.files, shown, root, tuple(roots)), layout="archive")
         bundle.kind = detect_kind(bundle)
         found.bundles.append(bundle)
 
@@ -191,22 +204,25 @@ def _bundle_root_of(file: Path) -> Path | None:
     for folder in file.resolve().parents:
         if is_bundle_root(folder):
             return folder
+        if _names_its_file(folder, file):
+            return folder  # a component: the manifest beside the file names it
         if (folder / ".git").exists():
             return None
     return None
 
 
-def discover(paths: list[Path], excludes: tuple[str, ...] = ()) -> Discovery:
+def discover(paths: list[Path], excludes: tuple[str, ...] = (), root: Path | None = None) -> Discovery:
+    """``root``: the project root that ``excludes`` are relative to (default: the working directory)."""
     """Find every bundle under ``paths``; each bundle appears once, in a stable order."""
     found = Discovery()
     file_roots: list[Path] = []
     for path in paths:
         if not path.exists():
             raise DiscoveryError(f"{path}: no such file or folder")
-        if _is_excluded(path, excludes) and not path.samefile("."):
+        if _is_excluded(path, excludes, root) and not path.samefile("."):
             continue
         if path.is_dir():
-            _walk(path, excludes, found)
+            _walk(path, excludes, found, root)
             continue
         root = _bundle_root_of(path)
         if root is None and path.name.endswith(ARCHIVE_SUFFIXES):
@@ -226,7 +242,11 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = ()) -> Discovery:
             else:
                 file_roots.append(root)
     for root in dict.fromkeys(file_roots):
-        found.bundles.append(_folder_bundle(root))
+        if is_bundle_root(root):
+            found.bundles.append(_folder_bundle(root))
+        else:
+            result = _component_or_note(root)
+            (found.bundles if isinstance(result, Bundle) else found.notes).append(result)  # type: ignore[arg-type]
     seen: set[str] = set()
     unique = []
     for bundle in found.bundles:

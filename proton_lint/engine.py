@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from proton_lint import baseline, suppress
-from proton_lint.bundle import Bundle
+from proton_lint.bundle import Bundle, project_path
 from proton_lint.discover import Discovery, Note, discover
 from proton_lint.findings import Finding, Severity
 from proton_lint.plugins import build_registry, plugin_manager
@@ -52,6 +52,11 @@ class LintOptions:
     spec_files: tuple[Path, ...] = ()
     #: AWS regions cfn-lint checks rendered templates for
     regions: tuple[str, ...] = ("us-east-1",)
+    #: folders of YAML-only rule packs (from a config file: a repository cannot run code this way)
+    pack_dirs: tuple[Path, ...] = ()
+    #: the folder that path settings (exclude, per-path-ignores, customer-managed, baseline) are
+    #: relative to: the config file's folder, else the working directory
+    project_root: Path | None = None
 
 
 @dataclass
@@ -86,7 +91,9 @@ class Linter:
 
     def __init__(self, options: LintOptions) -> None:
         self.options = options
-        self.pm = plugin_manager(list(options.rule_dirs), entry_points=options.entry_points)
+        self.pm = plugin_manager(
+            list(options.rule_dirs), entry_points=options.entry_points, pack_dirs=list(options.pack_dirs)
+        )
         self.registry: RuleRegistry = build_registry(self.pm)
         self.rules = self.registry.select(options.select, options.extend_select, options.ignore)
         self.selected = {r.id: r.slug for r in self.rules}
@@ -103,7 +110,7 @@ class Linter:
                 findings.append(_crash_finding(bundle, rule, exc))
         suppressions = suppress.scan_bundle(bundle)
         findings = suppress.apply(findings, suppressions)
-        findings.extend(suppress.unused(suppressions, self.selected))
+        findings.extend(suppress.unused(suppressions, self.selected, self.registry.knows))
         self.pm.hook.proton_lint_bundle_checked(bundle=bundle, findings=findings)
         return findings
 
@@ -122,7 +129,7 @@ class Linter:
             return findings
         suppressions = [s for path in sorted({f.path for f in findings}) for s in suppress.scan_loose_file(path)]
         findings = suppress.apply(findings, suppressions)
-        return [*findings, *suppress.unused(suppressions, self.selected)]
+        return [*findings, *suppress.unused(suppressions, self.selected, self.registry.knows)]
 
     # -- a run -----------------------------------------------------------------------------------
     def note_finding(self, note: Note) -> Finding | None:
@@ -139,9 +146,12 @@ class Linter:
             hint=rule.fix.split("\n")[0] if rule.fix else None,
         )
 
+    def _project_path(self, shown: str) -> str:
+        return project_path(shown, self.options.project_root)
+
     def _declare(self, bundles: list[Bundle]) -> None:
         for bundle in bundles:
-            if any(fnmatch.fnmatch(bundle.root, pat) for pat in self.options.customer_managed):
+            if any(fnmatch.fnmatch(self._project_path(bundle.root), pat) for pat in self.options.customer_managed):
                 bundle.declared_customer_managed = True
 
     def run(self, paths: list[Path], found: Discovery | None = None) -> LintResult:
@@ -152,7 +162,7 @@ class Linter:
         clear_shared()
         for rule in self.rules:
             rule.reset()
-        found = found or discover(paths, self.options.exclude)
+        found = found or discover(paths, self.options.exclude, self.options.project_root)
         self._declare(found.bundles)
         result = LintResult(bundles=len(found.bundles), rules=self.rules, unmatched_files=found.unmatched_files)
         for note in found.notes:
@@ -169,7 +179,7 @@ class Linter:
         findings = self._per_path_ignores(result.findings)
         if self.options.baseline is not None:
             before = len(findings)
-            findings = baseline.filter_known(findings, baseline.load(self.options.baseline))
+            findings = baseline.filter_known(findings, baseline.load(self.options.baseline), self._project_path)
             result.baselined = before - len(findings)
         result.findings = sorted(findings, key=Finding.sort_key)
         clear_shared()
@@ -181,7 +191,7 @@ class Linter:
             return findings
         kept = []
         for finding in findings:
-            path = finding.path.replace(os.sep, "/")
+            path = self._project_path(finding.path)
             ignored = any(
                 (fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern.rstrip("/") + "/*"))
                 and any(

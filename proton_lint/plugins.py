@@ -36,10 +36,16 @@ def _import_local_module(path: Path) -> ModuleType:
 
 
 class _LocalPack:
-    """Adapts a ``--rules DIR`` folder: its YAML packs and the rules of its Python modules."""
+    """Adapts a local rule folder: its YAML packs and, when allowed, the rules of its Python modules.
 
-    def __init__(self, folder: Path) -> None:
+    Python modules are imported only for folders named on the command line (``--rules``): a
+    folder named in a repository's config file is data only, so linting a pull request can never
+    run the code it brings.
+    """
+
+    def __init__(self, folder: Path, allow_python: bool = True) -> None:
         self.folder = folder
+        self.allow_python = allow_python
 
     @hookspecs.hookimpl
     def proton_lint_rule_packs(self) -> list[Path]:
@@ -48,6 +54,8 @@ class _LocalPack:
     @hookspecs.hookimpl
     def proton_lint_rules(self) -> list[Rule]:
         rules: list[Rule] = []
+        if not self.allow_python:
+            return rules
         for path in sorted(self.folder.glob("*.py")):
             module = _import_local_module(path)
             for value in vars(module).values():
@@ -59,7 +67,10 @@ class _LocalPack:
         return rules
 
 
-def plugin_manager(local_rule_dirs: list[Path] = (), *, entry_points: bool = True) -> pluggy.PluginManager:
+def plugin_manager(
+    local_rule_dirs: list[Path] = (), *, entry_points: bool = True, pack_dirs: list[Path] = ()
+) -> pluggy.PluginManager:
+    """Built-ins, installed plugins, ``--rules`` folders (YAML and Python) and config packs (YAML only)."""
     from proton_lint import builtin
 
     pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -76,6 +87,11 @@ def plugin_manager(local_rule_dirs: list[Path] = (), *, entry_points: bool = Tru
         if not folder.is_dir():
             raise PluginError(f"{folder}: --rules needs a folder of *.yaml packs or *.py rule modules")
         pm.register(_LocalPack(folder), name=f"local:{folder}")
+    for folder in pack_dirs:
+        if not folder.is_dir():
+            raise PluginError(f"{folder}: the config's `rules` names a folder of *.yaml rule packs; it does not exist")
+        if folder not in local_rule_dirs:
+            pm.register(_LocalPack(folder, allow_python=False), name=f"config:{folder}")
     return pm
 
 

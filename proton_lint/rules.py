@@ -48,6 +48,8 @@ class Example:
     archive: bool = False
     #: LintOptions fields the example needs (e.g. ``customer_managed``)
     options: dict = field(default_factory=dict)
+    #: symbolic links to create: path in the bundle -> link target
+    links: dict[str, str] = field(default_factory=dict)
 
 
 class Rule:
@@ -126,9 +128,9 @@ class Rule:
         for title, text in (("What it does", self.what), ("Why is this bad?", self.why)):
             if text:
                 parts += [f"{section} {title}", textwrap.dedent(text).strip()]
-        if self.bad.files:
+        if self.bad.files or self.bad.links or self.bad.location:
             parts += [f"{section} Example", _example_markdown(self.bad)]
-        if self.good.files:
+        if self.good.files or self.good.location:
             parts += ["Use instead:", _example_markdown(self.good)]
         for title, text in (("How to fix", self.fix), ("Source", self.source)):
             if text:
@@ -157,6 +159,8 @@ def _language(path: str) -> str:
 
 def _example_markdown(example: Example) -> str:
     blocks = []
+    for path, target in example.links.items():
+        blocks.append(f"`{path}`: a link to `{target}`")
     if example.location or example.archive:
         where = f"In `{example.location}/`" if example.location else "In the bundle"
         blocks.append(where + (" (packed as a .tar.gz)" if example.archive else "") + ":")
@@ -206,6 +210,17 @@ class RuleRegistry:
 
     def get(self, key: str) -> Rule | None:
         return self._by_id.get(key.upper()) or self._by_id.get(key) or self._by_slug.get(key.lower())
+
+    def knows(self, selector: str) -> bool:
+        """Whether a selector (ID, ID prefix, slug, ``ALL``, ``CFN:...``) names any rule."""
+        sel = selector.strip()
+        upper = sel.upper()
+        return (
+            upper == "ALL"
+            or upper.startswith("CFN:")
+            or sel.lower() in self._by_slug
+            or any(rid.upper().startswith(upper) for rid in self._by_id)
+        )
 
     def matching(self, selector: str) -> list[Rule]:
         """Rules a selector names: ``ALL``, an ID, an ID prefix (``PL2``, ``CFN:``) or a slug."""

@@ -8,7 +8,6 @@ as data, never raised: every input ends in a document or in problems, not in a t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,12 +291,3 @@ def parse_yaml_shared(data: bytes) -> YamlDocument:
 def clear_shared() -> None:
     """Forget the documents of the last run."""
     _PARSED.clear()
-
-
-_TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
-
-
-def first_tab_indent(text: str) -> int | None:
-    """Line number of the first line indented with a tab, if any."""
-    match = _TAB_INDENT.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else None

@@ -13,6 +13,7 @@ on its children. A suppression that silenced nothing is reported as PL001 (if it
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from proton_lint.bundle import Bundle
@@ -129,11 +130,16 @@ def apply(findings: list[Finding], suppressions: list[Suppression]) -> list[Find
     return kept
 
 
-def unused(suppressions: list[Suppression], selected: dict[str, str]) -> list[Finding]:
-    """PL001 findings for suppressions that silenced nothing although their rules ran.
+def unused(
+    suppressions: list[Suppression], selected: dict[str, str], known: Callable[[str], bool] = lambda _: True
+) -> list[Finding]:
+    """PL001 findings for suppressions that name no known rule, or silenced nothing though their rules ran.
 
-    ``selected`` maps the IDs of the rules that ran to their slugs.
+    ``selected`` maps the IDs of the rules that ran to their slugs; ``known`` tells whether a
+    selector names any registered rule at all.
     """
+    if "PL001" not in selected:
+        return []
     slugs = set(selected.values())
 
     def ran(selector: str) -> bool:
@@ -141,17 +147,20 @@ def unused(suppressions: list[Suppression], selected: dict[str, str]) -> list[Fi
 
     out = []
     for supp in suppressions:
-        if supp.used or "PL001" not in selected:
-            continue
-        if supp.rules and not all(ran(r) for r in supp.rules):
-            continue  # a suppression for a rule that did not run is not known to be unused
-        what = ", ".join(supp.rules) if supp.rules else "every rule"
+        unknown = [r for r in supp.rules if not known(r)]
+        if unknown:
+            message = f"this suppression names {', '.join(unknown)}, which is no rule; 'proton-lint rules' lists them"
+        elif supp.used or (supp.rules and not all(ran(r) for r in supp.rules)):
+            continue  # used, or for a rule that did not run (so not known to be unused)
+        else:
+            what = ", ".join(supp.rules) if supp.rules else "every rule"
+            message = f"this suppression ({what}) silenced nothing; remove it"
         out.append(
             Finding(
                 rule="PL001",
                 name="unused-suppression",
                 severity=Severity.WARNING,
-                message=f"this suppression ({what}) silenced nothing; remove it",
+                message=message,
                 path=supp.path,
                 span=Span(supp.line, 1),
                 logical_path=f"suppression:{supp.line}",

@@ -174,6 +174,10 @@ def materialize(base: str, example: Example, where: Path) -> Path:
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    for rel, target in example.links.items():
+        link = root / rel
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target)
     if not example.archive:
         return where / "repo"
     archive = where / "bundle.tar.gz"

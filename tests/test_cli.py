@@ -254,3 +254,46 @@ def test_rule_packs_from_the_config_file(repo: Path) -> None:
     (repo / ".proton-lint.yaml").write_text("rules: [lint-rules]\n")
     result = run(["check", "clean-env", "--format", "parseable"], repo)
     assert result.returncode == 1 and "ACME301 error engine 'jinja' is not allowed" in result.stdout
+
+
+def test_config_rule_folders_load_yaml_packs_only(repo: Path) -> None:
+    """A repository's config can name rule packs, but never make the linter import its Python."""
+    packs = repo / "packs"
+    packs.mkdir()
+    marker = repo / "PWNED"
+    (packs / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    (repo / ".proton-lint.yaml").write_text("rules: [packs]\n")
+    assert run(["check", "."], repo).returncode == 0
+    assert not marker.exists()
+    (repo / ".proton-lint.yaml").write_text("rules: [../elsewhere]\n")
+    result = run(["check", "."], repo)
+    assert result.returncode == 2 and "'rules' points outside the project" in result.stderr
+
+
+def test_path_settings_mean_the_same_from_any_folder(broken: Path) -> None:
+    (broken / ".proton-lint.yaml").write_text('per-path-ignores:\n  "old-env/*": [PL203]\n')
+    assert run(["check", "."], broken).returncode == 0
+    assert run(["check", "."], broken / "old-env").returncode == 0
+    assert run(["check", "old-env"], broken).returncode == 0
+    (broken / ".proton-lint.yaml").write_text("select: [ALL]\n")
+    assert run(["check", ".", "--write-baseline", "baseline.json"], broken).returncode == 0
+    assert run(["check", ".", "--baseline", "../baseline.json"], broken / "old-env").returncode == 0
+
+
+def test_pipe_closed_keeps_the_exit_code(broken: Path) -> None:
+    for i in range(40):
+        write_bundle(broken / f"e{i}" / "v1", overrides={"infrastructure/manifest.yaml": LEGACY_MANIFEST})
+    proc = subprocess.run(
+        f"set -o pipefail; {sys.executable} -m proton_lint check . --format parseable | head -1",
+        shell=True,
+        executable="/bin/bash",
+        cwd=broken,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1 and proc.stderr == ""
+
+
+def test_output_folder_is_checked_before_linting(repo: Path) -> None:
+    result = run(["check", ".", "-o", "missing/report.json"], repo)
+    assert result.returncode == 2 and "the folder for --output does not exist" in result.stderr

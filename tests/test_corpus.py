@@ -19,7 +19,8 @@ CODEBUILD = "aws-containers__proton-codebuild-provisioning-examples"
 CHECKER = "aws-samples__aws-proton-template-checker-action/test/sample_templates"
 CFN = "aws-samples__aws-proton-cloudformation-sample-templates"
 
-#: (path inside the corpus, line, rule): every error-level finding of families 1-3.
+#: (path inside the corpus, line, rule): every error-level finding of families 1-3 (the structural
+#: rules); the known defects of the other families are checked with those families' tests.
 KNOWN_ERRORS = {
     (f"{CODEBUILD}/cdk/service-templates/cdk-ecs-fargate-service/v1/schema/schema.yaml", 51, "PL310"),
     *(
@@ -53,7 +54,12 @@ def test_no_internal_errors(corpus_findings: list) -> None:
 
 
 def test_known_defects_are_reported_at_their_lines(corpus_findings: list) -> None:
-    errors = {(_rel(f.path), f.line, f.rule) for f in corpus_findings if f.severity is Severity.ERROR}
+    structural = ("PL1", "PL2", "PL3")
+    errors = {
+        (_rel(f.path), f.line, f.rule)
+        for f in corpus_findings
+        if f.severity is Severity.ERROR and f.rule.startswith(structural)
+    }
     assert errors == KNOWN_ERRORS
 
 

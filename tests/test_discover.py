@@ -165,3 +165,65 @@ def test_bundle_over_proton_limit_is_a_finding(tmp_path: Path, linter) -> None:
     archive = _tar(tmp_path / "big.tar.gz", members)
     rules = {f.rule for f in linter.run([archive]).findings}
     assert "PL103" in rules and "PL104" not in rules
+
+
+def test_links_are_not_followed_out_of_the_bundle_or_into_loops(tmp_path: Path, linter) -> None:
+    secret = tmp_path / "secret.env"
+    secret.write_text("SECRET_TOKEN=abc123\n")
+    root = write_bundle(tmp_path / "repo" / "env" / "v1", overrides={"schema/schema.yaml": None})
+    (root / "schema").mkdir(exist_ok=True)
+    (root / "schema" / "schema.yaml").symlink_to(secret)
+    (root / "loop_a").symlink_to(".")
+    (root / "loop_b").symlink_to(".")
+    findings = linter.run([tmp_path / "repo"]).findings
+    assert not any("SECRET_TOKEN" in f.message for f in findings)
+    assert sorted(f.rule for f in findings if f.rule == "PL117") == ["PL117"] * 3
+    assert "PL101" in {f.rule for f in findings}  # the linked schema is not read: the bundle has none
+
+
+def test_a_component_template_file_maps_to_its_component(tmp_path: Path) -> None:
+    root = write_bundle(tmp_path / "components" / "bucket", "component")
+    (tmp_path / ".git").mkdir()
+    (bundle,) = discover([root / "cloudformation.yaml"]).bundles
+    assert bundle.kind is BundleKind.COMPONENT
+
+
+def test_an_archive_without_a_bundle_is_an_error(tmp_path: Path, linter) -> None:
+    archive = _tar(tmp_path / "nothing.tar.gz", [_file("readme.txt", b"hello")])
+    (finding,) = linter.run([archive]).findings
+    assert finding.rule == "PL101"
+
+
+def test_skipped_members_count_towards_the_unpacked_limit(tmp_path: Path) -> None:
+    from proton_lint.archive import HARD_UNPACKED_LIMIT
+
+    info = tarfile.TarInfo("../bomb")
+    info.size = HARD_UNPACKED_LIMIT + 1
+    archive = tmp_path / "bomb.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.addfile(info, _Zeros(info.size))
+    with pytest.raises(ArchiveRefused, match="gzip bomb"):
+        read_archive(archive)
+
+
+class _Zeros(io.RawIOBase):
+    """A stream of n zero bytes, without holding them in memory."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = min(len(buffer), self.left)
+        buffer[:n] = b"\0" * n
+        self.left -= n
+        return n
+
+
+def test_sync_files_do_not_count_as_template_files(tmp_path: Path, linter) -> None:
+    extra = {f"infrastructure/m{i}.tf": "# x\n" for i in range(8)}
+    extra[".compatible-envs"] = "vpc-env:1\n"
+    write_bundle(tmp_path / "env" / "v1", "terraform-environment", extra)
+    assert "PL109" not in {f.rule for f in linter.run([tmp_path]).findings}

@@ -9,6 +9,7 @@ import pytest
 from proton_lint import baseline
 from proton_lint.engine import Linter, LintOptions
 from proton_lint.rules import SelectionError
+from proton_lint.testing import BASES
 
 from .bundles import LEGACY_MANIFEST, write_bundle
 
@@ -213,3 +214,20 @@ def test_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
     for i in range(4):
         write_bundle(tmp_path / f"env{i}" / "v1", overrides={"infrastructure/manifest.yaml": LEGACY_MANIFEST})
     assert _run(tmp_path, jobs=2) == _run(tmp_path)
+
+
+def test_suppression_naming_no_rule_is_reported(tmp_path: Path) -> None:
+    manifest = LEGACY_MANIFEST.replace("      engine: jinja", "      engine: jinja  # proton-lint: ignore[PL2O3]")
+    write_bundle(tmp_path / "env" / "v1", overrides={"infrastructure/manifest.yaml": manifest})
+    findings = _run(tmp_path)
+    (unknown,) = [f for f in findings if f.rule == "PL001"]
+    assert "PL2O3, which is no rule" in unknown.message and unknown.line == 4
+    assert "PL203" in _rules(findings)
+
+
+def test_yaml_dates_in_defaults_compare_like_the_schema_does(tmp_path: Path) -> None:
+    day = "        day:\n          type: string\n          default: 2020-01-01\n          enum: [2020-01-01]\n"
+    write_bundle(
+        tmp_path / "env" / "v1", overrides={"schema/schema.yaml": BASES["environment"]["schema/schema.yaml"] + day}
+    )
+    assert "PL310" not in _rules(_run(tmp_path))

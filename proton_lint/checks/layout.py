@@ -295,6 +295,29 @@ class MixedProvisioning(Rule):
                         )
 
 
+class LinkNotFollowed(Rule):
+    id = "PL117"
+    slug = "link-not-followed"
+    severity = Severity.WARNING
+    summary = "A symbolic link in a bundle folder was not followed (it leaves the bundle, or is a folder link)."
+    what = (
+        "Reports links in a bundle folder that proton-lint does not read: links whose target is outside the "
+        "bundle, and links to folders (never followed, so loops cannot hang the run)."
+    )
+    why = (
+        "A bundle is packaged as regular files. A link that leaves the bundle would package (or, in CI, print) "
+        "a file from elsewhere on the machine, and a folder link can loop forever."
+    )
+    fix = "Replace the link with the file itself, or move the target into the bundle."
+    source = "BND-01, BND-05 (bundles are plain archives of regular files)"
+    bad = Example(links={"infrastructure/shared.yaml": "/etc/hostname"})
+    good = Example(files={"infrastructure/shared.yaml": "# a copy, not a link\n"})
+
+    def check(self, bundle: Bundle) -> Iterable[Finding]:
+        for rel, why in bundle.source.skipped_links().items():
+            yield self.finding(bundle, rel, f"{rel} is {why}; it is not read")
+
+
 RULES = (
     SchemaFileMissing,
     InfrastructureMissing,
@@ -303,4 +326,5 @@ RULES = (
     CustomerManagedHasInfrastructure,
     PipelineSchemaMismatch,
     MixedProvisioning,
+    LinkNotFollowed,
 )

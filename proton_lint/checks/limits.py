@@ -15,6 +15,8 @@ SCHEMA_LIMIT = 50 * KB
 SCHEMA_API_CHARS = 51_200
 TEMPLATE_FILE_LIMIT = 200 * KB
 TEMPLATE_FILE_COUNT = 10
+#: template-sync files that live in the version folder but are not part of the registered bundle
+SYNC_FILES = frozenset({".compatible-envs", ".template-registration.yaml"})
 COMPONENT_MANIFEST_CHARS = 1_024
 COMPONENT_TEMPLATE_CHARS = 51_200
 
@@ -67,7 +69,8 @@ class TooManyTemplateFiles(Rule):
     severity = Severity.WARNING
     summary = "More than 10 template files in a bundle (CodeBuild bundles excepted)."
     what = (
-        "Counts the files of a bundle besides the schema and the manifests, and warns above Proton's "
+        "Counts the files of a bundle besides the schema, the manifests and the template-sync files "
+        "(`.compatible-envs`, `.template-registration.yaml`), and warns above Proton's "
         "documented 10 template files. CodeBuild bundles are not counted: AWS's own CodeBuild samples "
         "ship more files and register."
     )
@@ -82,7 +85,9 @@ class TooManyTemplateFiles(Rule):
         return "codebuild" not in bundle.engines()
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
-        templates = [n for n in bundle.files if n != SCHEMA_FILE and not n.endswith("manifest.yaml")]
+        templates = [
+            n for n in bundle.files if n != SCHEMA_FILE and not n.endswith("manifest.yaml") and n not in SYNC_FILES
+        ]
         if len(templates) > TEMPLATE_FILE_COUNT:
             yield self.finding(
                 bundle, "", f"the bundle has {len(templates)} template files; Proton allows {TEMPLATE_FILE_COUNT}"

@@ -96,7 +96,7 @@ class InputTypeForKind(SchemaRule):
             return
         service_dirs = bundle.has_dir(INSTANCE_INFRA) or bundle.has_dir(PIPELINE_INFRA)
         env_dirs = bundle.has_dir(ENV_INFRA) and not service_dirs
-        if "environment_input_type" in root and (service_dirs or "service_input_type" in root):
+        if "environment_input_type" in root and bundle.kind is BundleKind.SERVICE:
             yield self.finding(
                 bundle,
                 SCHEMA_FILE,
@@ -290,14 +290,16 @@ class DefaultInvalid(SchemaRule):
             own = {k: v for k, v in node.items() if k != "default"}
             try:
                 translated = json.dumps(to_json_schema(own, types), sort_keys=True, default=str)
-                error = next(iter(_property_validator(translated).iter_errors(node["default"])), None)
+                # the default goes through JSON like the schema did: YAML dates become strings alike
+                default = json.loads(json.dumps(node["default"], default=str))
+                error = next(iter(_property_validator(translated).iter_errors(default)), None)
             except Exception:  # noqa: BLE001 - an unusable property schema is other rules' business
                 continue
             if error is not None:
                 yield self.finding(
                     bundle,
                     SCHEMA_FILE,
-                    f"default {node['default']!r} fails its own schema: {error.message}",
+                    f"default {default!r} fails its own schema: {error.message}",
                     at=(*path, "default"),
                 )
 
