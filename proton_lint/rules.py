@@ -130,7 +130,7 @@ class Rule:
                 parts += [f"{section} {title}", textwrap.dedent(text).strip()]
         if self.bad.files or self.bad.links or self.bad.location:
             parts += [f"{section} Example", _example_markdown(self.bad)]
-        if self.good.files or self.good.location:
+        if self.good.files or self.good.location or self.good.options:
             parts += ["Use instead:", _example_markdown(self.good)]
         for title, text in (("How to fix", self.fix), ("Source", self.source)):
             if text:
@@ -159,6 +159,9 @@ def _language(path: str) -> str:
 
 def _example_markdown(example: Example) -> str:
     blocks = []
+    for name, value in example.options.items():
+        shown = list(value) if isinstance(value, tuple) else value
+        blocks.append(f"With the configuration `{name.replace('_', '-')} = {shown!r}`.")
     for path, target in example.links.items():
         blocks.append(f"`{path}`: a link to `{target}`")
     if example.location or example.archive:

@@ -41,8 +41,8 @@ class ArchiveMultipleBundles(DiscoveryRule):
     severity = Severity.WARNING
     summary = "An archive holds more than one `schema/schema.yaml`; Proton expects one bundle."
     what = (
-        "Finds the folder holding `schema/schema.yaml` in an archive (at the root or one folder down, "
-        "both register) and warns when there is more than one."
+        "Finds the folder holding `schema/schema.yaml` in an archive (at the root or in a folder; AWS's "
+        "samples pack both ways and both register) and warns when there is more than one."
     )
     why = "Proton picks one bundle per template version; which one it takes is not documented."
     fix = "Pack one bundle per archive."
