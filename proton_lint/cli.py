@@ -99,6 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--region", type=_csv, action="append", metavar="REGION", help="regions cfn-lint checks (default: us-east-1)"
     )
 
+    render = commands.add_parser(
+        "render",
+        help="write templates rendered exactly as Proton would deploy them, with their render context",
+        description="Render a bundle's Jinja CloudFormation templates for each sample spec and instance "
+        "(the migration path to plain CloudFormation). Files go to OUT/<template>/<spec or instance>/.",
+    )
+    render.add_argument("bundle", type=Path, metavar="BUNDLE", help="a bundle folder (or a folder of bundles)")
+    render.add_argument("--spec", type=Path, action="append", metavar="FILE", help="render with this spec only")
+    render.add_argument("--instance", metavar="NAME", help="render only this service instance")
+    render.add_argument("--out", type=Path, default=Path("rendered"), metavar="DIR", help="output folder (rendered)")
+    render.add_argument("--force", action="store_true", help="replace the output folder if it is not empty")
+    render.add_argument("--repo", type=Path, metavar="DIR", help="the repository, for compatible environments")
+
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     rules.add_argument("--rules", type=Path, action="append", metavar="DIR", help="include a local rule pack")
@@ -198,6 +211,9 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.show_config:
         _show_config(config, out)
         return EXIT_OK
+    for spec in args.spec or ():
+        if not spec.is_file():
+            raise config_mod.ConfigError(f"{spec}: --spec names no file")
     options = _options(config, args.spec, config_packs)
     if args.write_baseline:
         from dataclasses import replace
@@ -291,6 +307,10 @@ def _dispatch(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         return run_check(args, out, err)
     if args.command == "rules":
         return run_rules(args, out)
+    if args.command == "render":
+        from proton_lint.render_command import run_render
+
+        return run_render(args, out, err)
     return run_rule(args, out, err)
 
 

@@ -190,6 +190,8 @@ def load(path: Path | None, *, isolated: bool = False, start: Path | None = None
         resolved = value
         if key in PATH_KEYS and value is not None:
             resolved = [_inside(path, v, key) for v in value] if isinstance(value, list) else _inside(path, value, key)
+        elif key == "specs":  # bundle glob -> spec files: the files are paths in the project
+            resolved = {glob: [_inside(path, v, key) for v in files] for glob, files in value.items()}
         config.set(key, resolved, str(path))
     return config
 

@@ -73,6 +73,9 @@ class Rule:
     target: ClassVar[str] = "bundle"
     #: where the rule came from: "proton-lint", a plugin name, or a rule pack path
     origin: str = "proton-lint"
+    #: for rules whose findings carry IDs of another tool behind a prefix (``CFN:`` for cfn-lint):
+    #: selectors with that prefix select this rule, and the rule filters its findings by them
+    subrule_prefix: ClassVar[str | None] = None
 
     def applies(self, bundle: Bundle) -> bool:  # noqa: ARG002 - subclasses narrow it
         return True
@@ -220,7 +223,7 @@ class RuleRegistry:
         upper = sel.upper()
         return (
             upper == "ALL"
-            or upper.startswith("CFN:")
+            or any(r.subrule_prefix and upper.startswith(r.subrule_prefix) for r in self._by_id.values())
             or sel.lower() in self._by_slug
             or any(rid.upper().startswith(upper) for rid in self._by_id)
         )
@@ -230,6 +233,9 @@ class RuleRegistry:
         sel = selector.strip()
         if sel.upper() == "ALL":
             return list(self)
+        by_prefix = [r for r in self if r.subrule_prefix and sel.upper().startswith(r.subrule_prefix)]
+        if by_prefix:
+            return by_prefix
         if sel.lower() in self._by_slug:
             return [self._by_slug[sel.lower()]]
         upper = sel.upper()
@@ -254,5 +260,6 @@ class RuleRegistry:
                 chosen[rule.id] = rule
         for selector in ignore:
             for rule in self.matching(selector):
-                chosen.pop(rule.id, None)
+                if not (rule.subrule_prefix and selector.strip().upper().startswith(rule.subrule_prefix)):
+                    chosen.pop(rule.id, None)  # `--ignore CFN:E2533` narrows the rule, it does not drop it
         return sorted(chosen.values(), key=lambda r: r.id)

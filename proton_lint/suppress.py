@@ -23,7 +23,7 @@ DIRECTIVE = re.compile(
     r"(?:#|\{#-?)\s*proton-lint:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<ids>[^\]]*)\])?(?P<reason>[^\n]*?)(?:-?#\})?\s*$"
 )
 MARKER = b"proton-lint:"
-TEXT_SUFFIXES = (".yaml", ".yml", ".j2", ".jinja", ".jinja2", ".tf", ".hcl", ".txt", ".tfvars")
+TEXT_SUFFIXES = (".yaml", ".yml", ".j2", ".jinja", ".jinja2", ".tf", ".hcl", ".txt", ".tfvars", ".compatible-envs")
 
 
 @dataclass

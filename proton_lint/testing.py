@@ -76,6 +76,7 @@ Resources:
     Type: AWS::SQS::Queue
     Properties:
       QueueName: '{{ service.name }}-{{ service_instance.name }}'
+      DelaySeconds: '{{ service_instance.inputs.port // 1000 }}'
 Outputs:
   QueueUrl:
     Value: !Ref Queue
@@ -93,7 +94,10 @@ BASES: dict[str, dict[str, str]] = {
         "instance_infrastructure/manifest.yaml": CFN_MANIFEST,
         "instance_infrastructure/cloudformation.yaml": _SVC_CFN,
         "pipeline_infrastructure/manifest.yaml": CFN_MANIFEST,
-        "pipeline_infrastructure/cloudformation.yaml": "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n",
+        "pipeline_infrastructure/cloudformation.yaml": (
+            "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Metadata:\n"
+            "      Dockerfile: '{{ pipeline.inputs.dockerfile }}'\n"
+        ),
     },
     "service-no-pipeline": {
         "schema/schema.yaml": _SERVICE_SCHEMA.replace('  pipeline_input_type: "PipelineInput"\n', "").split(

@@ -1,5 +1,352 @@
-"""Family rules in progress: see the issue; the module is registered so that rules land without merge conflicts."""
+"""Family 6: the rendered output. Templates are rendered as Proton renders them (every spec,
+every instance, the pipeline with its instances' outputs), then checked as CloudFormation,
+with cfn-lint; every finding is reported at the Jinja source line that produced it."""
 
 from __future__ import annotations
 
-RULES: tuple = ()
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from proton_lint.bundle import Bundle
+from proton_lint.findings import Finding, Severity, Span
+from proton_lint.render import TemplateKind
+from proton_lint.rules import Example, Rule
+
+_SERVICE_BASE_SPEC = """\
+proton: ServiceSpec
+pipeline:
+  dockerfile: Dockerfile
+instances:
+  - name: api-dev
+    environment: dev
+    spec:
+      port: 8080
+"""
+
+
+def _renderings(bundle: Bundle) -> list[Any]:
+    from proton_lint.contexts import renderings
+
+    return renderings(bundle)
+
+
+def _once(findings: Iterable[Finding]) -> Iterator[Finding]:
+    """One finding per source location and message: several renderings often agree."""
+    seen: set[tuple] = set()
+    for finding in findings:
+        key = (finding.path, finding.line, finding.rule, finding.message)
+        if key not in seen:
+            seen.add(key)
+            yield finding
+
+
+def _line(lines: list[str], number: int) -> str | None:
+    return lines[number - 1] if 0 < number <= len(lines) else None
+
+
+def _rendered_line(text: str, line: int) -> str:
+    lines = text.splitlines()
+    shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    return shown if len(shown) <= 80 else shown[:77] + "..."
+
+
+class RenderFailed(Rule):
+    id = "PL601"
+    slug = "render-failed"
+    severity = Severity.ERROR
+    summary = "A template fails to render with the sample inputs (an undefined name, a filter that refuses a value)."
+    what = (
+        "Renders every jinja template of the bundle as Proton would, with each sample spec (or the schema's "
+        "defaults), every instance, and fake but realistic environment and instance outputs, and reports "
+        "rendering errors at the source line. Syntax errors are PL501's; this rule reports what only "
+        "rendering shows: a name that is not there for these inputs, `proton_cfn_sanitize` or `raw=False` "
+        "refusing a value, a loop over something that is not a list."
+    )
+    why = (
+        "Proton renders the template when the resource is deployed; a render error fails the deployment with a "
+        "generic message, long after the template was registered."
+    )
+    fix = "Fix the expression at the reported line, or guard it with `| default(...)`."
+    source = "NS-30, FLT-01..04, [DOC] UG:parameter-filters.md; [SAMPLE] aws-proton-template-checker-action"
+    bad = Example(
+        files={
+            "schema/schema.yaml": """\
+            schema:
+              format:
+                openapi: "3.0.0"
+              environment_input_type: "EnvironmentInput"
+              types:
+                EnvironmentInput:
+                  type: object
+                  properties:
+                    name_prefix:
+                      type: string
+                      default: "my::prefix"
+            """,
+            "infrastructure/cloudformation.yaml": """\
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  QueueName: '{{ environment.inputs.name_prefix | proton_cfn_sanitize }}-queue'
+            """,
+        }
+    )
+    good = Example(
+        files={
+            "schema/schema.yaml": """\
+            schema:
+              format:
+                openapi: "3.0.0"
+              environment_input_type: "EnvironmentInput"
+              types:
+                EnvironmentInput:
+                  type: object
+                  properties:
+                    name_prefix:
+                      type: string
+                      default: "my-prefix"
+            """,
+            "infrastructure/cloudformation.yaml": """\
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  QueueName: '{{ environment.inputs.name_prefix | proton_cfn_sanitize }}-queue'
+            """,
+        }
+    )
+
+    def check(self, bundle: Bundle) -> Iterable[Finding]:
+        found = []
+        for rendering in _renderings(bundle):
+            for error in rendering.result.errors:
+                if error.kind == "syntax":
+                    continue  # PL501 reports syntax errors once, from the syntax tree
+                if rendering.kind is TemplateKind.COMPONENT and (error.name or "").startswith("service"):
+                    continue  # PL506: what a component reads of its service instance may be absent
+                span = Span(error.line) if error.line else None
+                found.append(
+                    self.finding(
+                        bundle,
+                        rendering.rel,
+                        f"rendering with {rendering.label} fails: {error.message}",
+                        span=span,
+                    )
+                )
+        yield from _once(found)
+
+
+class RenderedYamlInvalid(Rule):
+    id = "PL602"
+    slug = "rendered-yaml-invalid"
+    severity = Severity.ERROR
+    summary = "The rendered template is not valid YAML."
+    what = "Parses each rendered CloudFormation template and reports YAML errors at the source line that produced them."
+    why = (
+        "CloudFormation rejects the stack, and Proton shows only a generic error without the rendered file. "
+        "Unquoted Jinja expressions and filter output at the wrong indentation are the usual causes."
+    )
+    fix = "Quote the Jinja expression ('{{ ... }}'), or fix the indentation of the block the template produces."
+    source = "NS-01, NS-30, BND-04, [DOC] UG:parameters.md"
+    bad = Example(
+        files={
+            "infrastructure/cloudformation.yaml": """\
+            Resources:
+              VPC:
+                Type: AWS::EC2::VPC
+                Properties:
+                  CidrBlock: {{ environment.inputs.vpc_cidr }}: x
+            """
+        }
+    )
+    good = Example(files={})
+
+    def check(self, bundle: Bundle) -> Iterable[Finding]:
+        from proton_lint.source import parse_yaml
+
+        found = []
+        for rendering in _renderings(bundle):
+            text = rendering.result.text
+            if text is None or not rendering.result.ok:
+                continue
+            for problem in parse_yaml(text).problems:
+                if problem.kind == "duplicate-key":
+                    continue  # cfn-lint reports duplicate keys in templates (E0000)
+                line = rendering.result.source_line(problem.span.line)
+                found.append(
+                    self.finding(
+                        bundle,
+                        rendering.rel,
+                        f"rendered with {rendering.label}, the template is not YAML: {problem.message} "
+                        f"(rendered line {problem.span.line}: {_rendered_line(text, problem.span.line)})",
+                        span=Span(line),
+                    )
+                )
+        yield from _once(found)
+
+
+class ParameterWithoutDefault(Rule):
+    id = "PL603"
+    slug = "cfn-parameter-without-default"
+    severity = Severity.WARNING
+    summary = "A CloudFormation `Parameters` entry has no `Default`; Proton passes no stack parameters."
+    what = "Reports entries of the rendered template's `Parameters` section without a `Default`."
+    why = (
+        "Proton injects inputs by rendering; it never passes stack parameters, so a parameter without a "
+        "default cannot be satisfied and the stack fails to create."
+    )
+    fix = "Make it a schema input and reference it with Jinja, or give the parameter a Default."
+    source = "NS-31, [DOC] UG:ag-infrastructure-tmp-files-cloudformation.md"
+    bad = Example(
+        files={
+            "infrastructure/cloudformation.yaml": """\
+            Parameters:
+              VpcCidr:
+                Type: String
+            Resources:
+              VPC:
+                Type: AWS::EC2::VPC
+                Properties:
+                  CidrBlock: !Ref VpcCidr
+            Outputs:
+              VpcId:
+                Value: !Ref VPC
+            """
+        }
+    )
+    good = Example(files={})
+
+    def check(self, bundle: Bundle) -> Iterable[Finding]:
+        from proton_lint.source import parse_yaml
+
+        found = []
+        for rendering in _renderings(bundle):
+            text = rendering.result.text
+            if text is None or not rendering.result.ok:
+                continue
+            doc = parse_yaml(text)
+            params = doc.data.get("Parameters") if doc.ok and isinstance(doc.data, dict) else None
+            for name, body in params.items() if isinstance(params, dict) else ():
+                if isinstance(body, dict) and "Default" not in body:
+                    line = rendering.result.source_line(doc.span_of(("Parameters", name), key=True).line)
+                    found.append(
+                        self.finding(
+                            bundle,
+                            rendering.rel,
+                            f"parameter {name} has no Default, and Proton passes no stack parameters",
+                            span=Span(line),
+                        )
+                    )
+        yield from _once(found)
+
+
+_LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "informational": Severity.INFO}
+
+
+class CfnLint(Rule):
+    id = "PL610"
+    slug = "cfn-lint"
+    severity = Severity.ERROR
+    #: findings carry cfn-lint's own IDs behind this prefix, selectable like rule IDs
+    subrule_prefix = "CFN:"
+    summary = "cfn-lint's findings on the rendered template, as `CFN:<cfn-lint ID>`, at the source line."
+    what = (
+        "Runs cfn-lint (one runner per process, the configured regions) on every rendered CloudFormation "
+        "template and reports each finding at the Jinja source line that produced it, with the rendered line "
+        "in the message. IDs keep cfn-lint's code behind a prefix (`CFN:E3002`); select or ignore them like "
+        "any rule (`--ignore CFN:E2533`, `--select CFN:E3`). The severity is cfn-lint's."
+    )
+    why = (
+        "Most defects that reach production are only visible once a template is rendered with real inputs: "
+        "cfn-lint cannot read Jinja, and Proton shows only a generic error for a template CloudFormation rejects."
+    )
+    fix = "Fix the template at the reported source line; `proton-lint render` writes the rendered file to inspect."
+    source = "NS-30, [SAMPLE] aws-proton-template-checker-action; cfn-lint"
+    bad = Example(
+        files={
+            "infrastructure/cloudformation.yaml": """\
+            Resources:
+              Bucket:
+                Type: AWS::S3::Bucket
+                Properties:
+                  BucketEncryption:
+                    ServerSideEncryptionConfiguration:
+                      - ServerSideEncryptionByDefault:
+                        SSEAlgorithm: AES256
+              VPC:
+                Type: AWS::EC2::VPC
+                Properties:
+                  CidrBlock: '{{ environment.inputs.vpc_cidr }}'
+            """
+        }
+    )
+    good = Example(files={})
+
+    def check(self, bundle: Bundle) -> Iterable[Finding]:
+        from proton_lint.cfn import lint_template
+
+        options = bundle.repo.options if bundle.repo is not None else None
+        regions = tuple(options.regions) if options is not None else ("us-east-1",)
+        allowed = _cfn_selection(options)
+        found = []
+        for rendering in _renderings(bundle):
+            text = rendering.result.text
+            if text is None or not rendering.result.ok:
+                continue
+            source_lines = bundle.read_text(rendering.rel).splitlines()
+            rendered_lines = text.splitlines()
+            for match in lint_template(text, regions):
+                rule = f"CFN:{match.rule}"
+                if not allowed(rule) or match.rule == "E0000":
+                    continue  # E0000 (not YAML) is PL602's
+                line = rendering.result.source_line(match.line)
+                same = _line(source_lines, line) == _line(rendered_lines, match.line)
+                span = Span(line, match.column, line, match.end_column) if same else Span(line)
+                finding = self.finding(
+                    bundle,
+                    rendering.rel,
+                    f"{match.message} (rendered with {rendering.label}; rendered line {match.line}: "
+                    f"{_rendered_line(text, match.line)})",
+                    span=span,
+                    severity=_LEVELS.get(match.level, Severity.WARNING),
+                )
+                found.append(_as_cfn(finding, rule, match))
+        yield from _once_per_line(found)
+
+
+def _as_cfn(finding: Finding, rule: str, match: Any) -> Finding:
+    from dataclasses import replace
+
+    path = "/".join(str(p) for p in match.path)
+    return replace(finding, rule=rule, name=f"cfn-lint-{match.rule.lower()}", logical_path=f"cfn:{path}")
+
+
+def _once_per_line(findings: list[Finding]) -> Iterator[Finding]:
+    """cfn-lint findings: one per (source line, cfn-lint ID), whichever rendering produced it first."""
+    seen: set[tuple] = set()
+    for finding in findings:
+        key = (finding.path, finding.line, finding.rule)
+        if key not in seen:
+            seen.add(key)
+            yield finding
+
+
+def _cfn_selection(options: Any) -> Any:
+    """Whether a ``CFN:...`` ID is selected, from the run's --select/--extend-select/--ignore."""
+    if options is None:
+        return lambda _rule: True
+    chosen = [*options.select, *options.extend_select]
+    explicit = [s.upper() for s in chosen if s.upper().startswith("CFN:")]
+    whole = any(s.upper() == "ALL" or CfnLint.id.startswith(s.upper()) or s.lower() == CfnLint.slug for s in chosen)
+    ignored = [s.upper() for s in options.ignore if s.upper().startswith("CFN:")]
+
+    def allowed(rule: str) -> bool:
+        if any(rule.startswith(s) for s in ignored):
+            return False
+        return whole or any(rule.startswith(s) for s in explicit)
+
+    return allowed
+
+
+RULES = (RenderFailed, RenderedYamlInvalid, ParameterWithoutDefault, CfnLint)
