@@ -7,7 +7,7 @@ The caller maps rendered lines back to the Jinja source (proton_lint.render keep
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -57,10 +57,26 @@ def _convert(match: Any) -> CfnMatch:
 
 @lru_cache(maxsize=512)
 def lint_template(text: str, regions: tuple[str, ...] = ("us-east-1",)) -> tuple[CfnMatch, ...]:
-    """cfn-lint's findings for one rendered CloudFormation template (memoised per text and regions).
+    """cfn-lint's findings for one rendered CloudFormation template (memoised per text and regions,
+    and in the run's result cache, so that an unchanged template never loads cfn-lint).
 
     A template that is not valid YAML or JSON yields cfn-lint's own parse findings (E0000).
     """
+    from proton_lint import cache
+
+    store = cache.active
+    key = cache.digest(cache.tool_versions(), regions, text) if store is not None else ""
+    if store is not None:
+        stored = store.get("cfn", key)
+        if isinstance(stored, list):
+            return tuple(CfnMatch(**{**m, "path": tuple(m["path"])}) for m in stored)
+    matches = _lint(text, tuple(regions))
+    if store is not None:
+        store.put("cfn", key, [asdict(m) for m in matches])
+    return matches
+
+
+def _lint(text: str, regions: tuple[str, ...]) -> tuple[CfnMatch, ...]:
     from cfnlint.decode.decode import decode_str
 
     template, errors = decode_str(text)
@@ -68,5 +84,5 @@ def lint_template(text: str, regions: tuple[str, ...] = ("us-east-1",)) -> tuple
         return tuple(_convert(m) for m in errors)
     if not isinstance(template, dict):
         return ()
-    matches = _runner(tuple(regions)).validate_template(template)
+    matches = _runner(regions).validate_template(template)
     return tuple(sorted((_convert(m) for m in matches), key=lambda m: (m.line, m.column, m.rule)))

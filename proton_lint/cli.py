@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     base.add_argument(
         "--show-config", action="store_true", help="print the merged configuration and where each value came from"
     )
+    base.add_argument("--no-cache", action="store_true", help="neither read nor write .proton-lint-cache/")
     check.add_argument("-j", "--jobs", type=int, metavar="N", help="check bundles in N processes (0: one per CPU)")
     proton = check.add_argument_group("Proton semantics")
     proton.add_argument(
@@ -215,6 +216,10 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not spec.is_file():
             raise config_mod.ConfigError(f"{spec}: --spec names no file")
     options = _options(config, args.spec, config_packs)
+    if not args.no_cache:
+        from dataclasses import replace
+
+        options = replace(options, cache_root=config.root or Path.cwd())
     if args.write_baseline:
         from dataclasses import replace
 

@@ -27,6 +27,7 @@ many bundles, and a document's findings depend only on its text and the bundle's
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,8 @@ def _example(data: dict | None) -> Example:
 class DataRule(Rule):
     """A rule defined by a JSON Schema over a manifest or schema file."""
 
-    def __init__(self, spec: dict, origin: str) -> None:
+    def __init__(self, spec: dict, origin: str, *, checked: bool = False) -> None:
+        """``checked``: the rule's JSON Schema is known to be valid (built-in packs, checked by the tests)."""
         from jsonschema import Draft202012Validator
 
         self.id = spec["id"]
@@ -130,10 +132,16 @@ class DataRule(Rule):
         self.bad = _example(spec.get("bad"))
         self.good = _example(spec.get("good"))
         self.origin = origin
-        Draft202012Validator.check_schema(spec["schema"])
+        if not checked:
+            Draft202012Validator.check_schema(spec["schema"])
+        self.schema = spec["schema"]
         self.validator = Draft202012Validator(spec["schema"])
-        self.is_valid = _fast_is_valid(spec["schema"]) or self.validator.is_valid
         self._memo: dict[str, list[tuple[tuple, bool, str]]] = {}
+
+    @cached_property
+    def is_valid(self) -> Any:
+        """A fast yes/no check, compiled on first use (a run that hits the cache never needs it)."""
+        return _fast_is_valid(self.schema) or self.validator.is_valid
 
     def applies(self, bundle: Bundle) -> bool:
         when = self.when
@@ -295,8 +303,12 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def load_pack(path: Path | Any, origin: str | None = None) -> list[DataRule]:
-    """Load one YAML rule pack (a Path or an importlib.resources Traversable)."""
+def load_pack(path: Path | Any, origin: str | None = None, *, checked: bool = False) -> list[DataRule]:
+    """Load one YAML rule pack (a Path or an importlib.resources Traversable).
+
+    ``checked``: the pack is proton-lint's own, validated by its test suite, so loading skips the
+    schema checks (they cost a third of a second at every start).
+    """
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
@@ -305,7 +317,8 @@ def load_pack(path: Path | Any, origin: str | None = None) -> list[DataRule]:
     if doc.problems:
         problem = doc.problems[0]
         raise RulePackError(f"{name}:{problem.span.line}: {problem.message}")
-    errors = sorted(Draft202012Validator(PACK_SCHEMA).iter_errors(doc.data), key=lambda e: list(e.absolute_path))
+    validator = Draft202012Validator(PACK_SCHEMA)
+    errors = [] if checked else sorted(validator.iter_errors(doc.data), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
         line = doc.span_of(tuple(err.absolute_path)).line
@@ -313,7 +326,7 @@ def load_pack(path: Path | Any, origin: str | None = None) -> list[DataRule]:
     rules = []
     for i, spec in enumerate(doc.data["rules"]):
         try:
-            rules.append(DataRule(spec, origin or name))
+            rules.append(DataRule(spec, origin or name, checked=checked))
         except SchemaError as exc:
             line = doc.span_of(("rules", i, "schema")).line
             raise RulePackError(f"{name}:{line}: rule {spec['id']} has an invalid JSON Schema: {exc.message}") from None

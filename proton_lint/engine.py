@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from proton_lint import baseline, suppress
+from proton_lint import baseline, cache, suppress
 from proton_lint.bundle import Bundle, project_path
 from proton_lint.discover import Discovery, Note, discover
 from proton_lint.findings import Finding, Severity
@@ -57,6 +57,8 @@ class LintOptions:
     #: the folder that path settings (exclude, per-path-ignores, customer-managed, baseline) are
     #: relative to: the config file's folder, else the working directory
     project_root: Path | None = None
+    #: where ``.proton-lint-cache/`` lives; None: no cache (the library default; the CLI sets it)
+    cache_root: Path | None = None
 
 
 @dataclass
@@ -170,12 +172,7 @@ class Linter:
             if finding:
                 result.findings.append(finding)
         repo = Repository(found.bundles, [p for p in paths if p.exists()], self.options)
-        if self.options.jobs > 1 and len(found.bundles) > 1:
-            result.findings.extend(self._parallel(repo))
-        else:
-            for bundle in found.bundles:
-                result.findings.extend(self.check_bundle(bundle))
-        result.findings.extend(self.check_repository(repo))
+        result.findings.extend(self._check_all(repo))
         findings = self._per_path_ignores(result.findings)
         if self.options.baseline is not None:
             before = len(findings)
@@ -184,6 +181,41 @@ class Linter:
         result.findings = sorted(findings, key=Finding.sort_key)
         clear_shared()
         return result
+
+    def _check_all(self, repo: Repository) -> list[Finding]:
+        """Every bundle and repository finding: from the cache when nothing changed, else computed."""
+        store = cache.ResultCache(self.options.cache_root) if self.options.cache_root is not None else None
+        key = self._run_key(repo) if store is not None else ""
+        if store is not None:
+            stored = store.get("run", key)
+            if isinstance(stored, list):
+                return [cache.finding_from_json(item) for item in stored]
+        cache.active = store
+        try:
+            findings: list[Finding] = []
+            if self.options.jobs > 1 and len(repo.bundles) > 1:
+                findings.extend(self._parallel(repo))
+            else:
+                for bundle in repo.bundles:
+                    findings.extend(self.check_bundle(bundle))
+            findings.extend(self.check_repository(repo))
+        finally:
+            cache.active = None
+        if store is not None and not any(f.rule == INTERNAL_ERROR for f in findings):
+            store.put("run", key, [cache.finding_to_json(f) for f in findings])
+        return findings
+
+    def _run_key(self, repo: Repository) -> str:
+        """What the findings of a run depend on: versions, options, rules, and every file read."""
+        from dataclasses import asdict
+
+        options = {k: v for k, v in asdict(self.options).items() if k not in ("jobs", "baseline", "cache_root")}
+        plugins = sorted(f"{p}:{d.project_name}=={d.version}" for p, d in self.pm.list_plugin_distinfo())
+        rules = sorted(f"{r.id}:{r.origin}" for r in self.rules)
+        extra = [*self.options.spec_files, *cache.tree_files([*self.options.rule_dirs, *self.options.pack_dirs])]
+        return cache.digest(
+            cache.tool_versions(), repr(sorted(options.items())), plugins, rules, cache.tree_digest(repo.roots, extra)
+        )
 
     def _per_path_ignores(self, findings: list[Finding]) -> list[Finding]:
         table = self.options.per_path_ignores
@@ -207,7 +239,8 @@ class Linter:
         """Check bundles in worker processes; each worker gets the repository once, then indexes."""
         count = len(repo.bundles)
         workers = min(self.options.jobs, count)
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(self.options, repo)) as pool:
+        init = (self.options, repo)
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
             chunks = pool.map(_check_in_worker, range(count), chunksize=max(1, count // (workers * 4)))
             return [finding for chunk in chunks for finding in chunk]
 
@@ -236,6 +269,8 @@ def _init_worker(options: LintOptions, repo: Repository) -> None:
     global _worker, _worker_repo
     _worker = Linter(options)
     _worker_repo = repo
+    if options.cache_root is not None:
+        cache.active = cache.ResultCache(options.cache_root)  # cfn-lint results, shared through files
 
 
 def _check_in_worker(index: int) -> list[Finding]:

@@ -105,7 +105,8 @@ def build_registry(pm: pluggy.PluginManager) -> RuleRegistry:
         for packs in pm.hook.proton_lint_rule_packs():
             for location in packs or ():
                 for pack in pack_files(location):
-                    for rule in load_pack(pack, origin=_pack_origin(pack)):
+                    origin = _pack_origin(pack)
+                    for rule in load_pack(pack, origin=origin, checked=origin == "proton-lint"):
                         registry.add(rule)
     except ValueError as exc:
         raise PluginError(str(exc)) from None

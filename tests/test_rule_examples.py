@@ -69,3 +69,12 @@ def test_base_bundles_are_clean(base: str, tmp_path: Path, linter: Linter) -> No
     target = materialize(base, Example(), tmp_path)
     findings = linter.run([target]).findings
     assert findings == [], [(f.rule, f.message) for f in findings]
+
+
+def test_built_in_packs_pass_the_checks_that_loading_skips() -> None:
+    from importlib import resources
+
+    from proton_lint.datarules import load_pack, pack_files
+
+    for pack in pack_files(resources.files("proton_lint") / "rules"):
+        assert load_pack(pack, checked=False)  # validates the pack and every rule's JSON Schema

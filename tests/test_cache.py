@@ -1,0 +1,63 @@
+"""The result cache: warm runs skip rendering and cfn-lint, edits invalidate, planted entries do not count."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .bundles import LEGACY_MANIFEST, write_bundle
+
+PROBE = (
+    "import sys, io, contextlib\n"
+    "from proton_lint.cli import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()):\n"
+    "    code = main(sys.argv[1:])\n"
+    "print(code, [m for m in ('jinja2', 'cfnlint') if m in sys.modules])\n"
+)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    write_bundle(tmp_path / "env" / "v1", overrides={"infrastructure/manifest.yaml": LEGACY_MANIFEST})
+    return tmp_path
+
+
+def probe(repo: Path, *args: str, home: Path) -> str:
+    env = {**os.environ, "XDG_CACHE_HOME": str(home)}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "check", ".", *args], cwd=repo, capture_output=True, text=True, env=env
+    )
+    return done.stdout.strip()
+
+
+def test_a_warm_run_loads_neither_jinja_nor_cfn_lint(repo: Path, tmp_path_factory) -> None:
+    home = tmp_path_factory.mktemp("home")
+    assert probe(repo, home=home) == "1 ['jinja2', 'cfnlint']"
+    assert (repo / ".proton-lint-cache" / ".gitignore").read_text().strip().endswith("*")
+    assert probe(repo, home=home) == "1 []"
+    # an edit invalidates the run; unchanged rendered templates still skip cfn-lint
+    manifest = repo / "env" / "v1" / "infrastructure" / "manifest.yaml"
+    manifest.write_text(manifest.read_text().replace("engine:", "rendering_engine:"))
+    assert probe(repo, home=home) == "0 ['jinja2']"
+
+
+def test_no_cache_writes_nothing(repo: Path, tmp_path_factory) -> None:
+    assert probe(repo, "--no-cache", home=tmp_path_factory.mktemp("home")) == "1 ['jinja2', 'cfnlint']"
+    assert not (repo / ".proton-lint-cache").exists()
+
+
+def test_entries_signed_elsewhere_are_ignored(repo: Path, tmp_path_factory) -> None:
+    """A cache committed to the repository (signed with another key) cannot hide findings."""
+    assert probe(repo, home=tmp_path_factory.mktemp("one")).startswith("1 ")
+    for entry in (repo / ".proton-lint-cache").rglob("*.json"):
+        stored = json.loads(entry.read_text())
+        if entry.parts[-3] == "run":
+            stored["body"] = "[]"  # claims: no findings
+            entry.write_text(json.dumps(stored))
+    assert probe(repo, home=tmp_path_factory.mktemp("two")).startswith("1 ")
