@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "format": "text",
     "rules": [],
     "baseline": None,
-    "jobs": 1,
+    "jobs": 0,
     "customer-managed": [],
     "compat-base": None,
     "specs": {},

@@ -206,6 +206,31 @@ def environment_outputs(bundle: Bundle, sources: list[str]) -> dict[str, str]:
     return fake_outputs(names, owner=f"env:{_template_name(bundle)}")
 
 
+def environment_output_names(env: Bundle) -> set[str] | None:
+    """The outputs an environment template provides, or None when they cannot be known.
+
+    Known for CloudFormation environments that render (their ``Outputs`` keys) and for
+    customer-managed ones (the schema's inputs are the outputs).
+    """
+    if env.customer_managed:
+        _, type_node = _input_type(env.schema_root)
+        props = type_node.get("properties") if isinstance(type_node, dict) else None
+        return {str(k) for k in props} if isinstance(props, dict) else None
+    rendered = renderings(env)
+    if not rendered or not all(r.result.ok for r in rendered):
+        return None
+    names: set[str] = set()
+    for rendering in rendered:
+        names |= set(_outputs_of_rendered(rendering.result.text))
+    return names
+
+
+def _input_type(schema_root: dict) -> tuple[str | None, dict | None]:
+    from proton_lint.spec import input_type
+
+    return input_type(schema_root, "environment_input_type")
+
+
 def _render(bundle: Bundle, rel: str, kind: TemplateKind, label: str, values: RenderValues) -> Rendering:
     context = build_context(kind, values)
     result = render(bundle.read_text(rel), context, template_name=bundle.display(rel))

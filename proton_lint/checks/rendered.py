@@ -4,13 +4,15 @@ with cfn-lint; every finding is reported at the Jinja source line that produced 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from proton_lint.bundle import Bundle
+from proton_lint.bundle import Bundle, BundleKind
 from proton_lint.findings import Finding, Severity, Span
 from proton_lint.render import TemplateKind
 from proton_lint.rules import Example, Rule
+from proton_lint.snippets import CFN_MANIFEST
 
 _SERVICE_BASE_SPEC = """\
 proton: ServiceSpec
@@ -349,4 +351,114 @@ def _cfn_selection(options: Any) -> Any:
     return allowed
 
 
-RULES = (RenderFailed, RenderedYamlInvalid, ParameterWithoutDefault, CfnLint)
+_REGISTRATION = "compatible_environments:\n  - my-env:1\n"
+#: an environment template beside the example service (``my-template/v1`` -> ``my-env/v1``)
+_MY_ENV = {
+    "../../my-env/v1/schema/schema.yaml": (
+        'schema:\n  format:\n    openapi: "3.0.0"\n  environment_input_type: EnvInput\n  types:\n'
+        "    EnvInput:\n      type: object\n      properties:\n        cidr: {type: string, default: 10.0.0.0/16}\n"
+    ),
+    "../../my-env/v1/infrastructure/manifest.yaml": CFN_MANIFEST,
+    "../../my-env/v1/infrastructure/cloudformation.yaml": (
+        "Resources:\n  VPC:\n    Type: AWS::EC2::VPC\n    Properties:\n"
+        "      CidrBlock: '{{ environment.inputs.cidr }}'\nOutputs:\n  VpcId:\n    Value: !Ref VPC\n"
+    ),
+}
+
+
+class EnvironmentOutputMissing(Rule):
+    id = "PL604"
+    slug = "environment-output-missing"
+    severity = Severity.WARNING
+    summary = "A service template reads an environment output that no compatible environment template provides."
+    what = (
+        "For service templates whose compatible environment templates (`.template-registration.yaml` or "
+        "`.compatible-envs`) are in the same repository and rendered with CloudFormation, compares every "
+        "`environment.outputs.X` the service's templates read (in every branch, pipelines' per-instance "
+        "environments too) with the `Outputs` of those environment templates."
+    )
+    why = (
+        "A missing output renders as an error when the service instance is deployed. Output names are "
+        "case-sensitive, so `VpcID` against an environment that outputs `VpcId` is a classic."
+    )
+    fix = "Use the output's exact name, add the output to the environment template, or guard with `| default(...)`."
+    source = "OUT-04, [DOC] UG:ag-schema.md; AG:ga-api-migration.md"
+    base = "service"
+    bad = Example(
+        files={
+            ".template-registration.yaml": _REGISTRATION,
+            "instance_infrastructure/cloudformation.yaml": """\
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  QueueName: '{{ service_instance.name }}-{{ environment.outputs.VpcID }}'
+                  DelaySeconds: '{{ service_instance.inputs.port // 1000 }}'
+            """,
+            **_MY_ENV,
+        }
+    )
+    good = Example(
+        files={
+            ".template-registration.yaml": _REGISTRATION,
+            "instance_infrastructure/cloudformation.yaml": """\
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  QueueName: '{{ service_instance.name }}-{{ environment.outputs.VpcId }}'
+                  DelaySeconds: '{{ service_instance.inputs.port // 1000 }}'
+            """,
+            **_MY_ENV,
+        }
+    )
+
+    def applies(self, bundle: Bundle) -> bool:
+        return bundle.kind is BundleKind.SERVICE
+
+    def check(self, bundle: Bundle) -> Iterable[Finding]:
+        from proton_lint.contexts import environment_output_names, jinja_templates
+        from proton_lint.render import analyse
+        from proton_lint.sync_files import compatible_environment_bundles
+
+        envs = compatible_environment_bundles(bundle)
+        provided: set[str] = set()
+        for env in envs:
+            names = environment_output_names(env)
+            if names is None:
+                return  # an environment we cannot read the outputs of (Terraform, unrenderable): no verdict
+            provided |= names
+        if not envs:
+            return
+        labels = ", ".join(f"{e.template_name}:{e.major}" for e in envs)
+        found = []
+        for rel, _kind in jinja_templates(bundle):
+            for ref in analyse(bundle.read_text(rel)).references:
+                path = tuple(ref.path)
+                name = _environment_output(path)
+                if name is None or name in provided or ref.guarded:
+                    continue
+                close = difflib.get_close_matches(name, sorted(provided), n=1)
+                tip = f"; did you mean {close[0]!r}?" if close else ""
+                found.append(
+                    self.finding(
+                        bundle,
+                        rel,
+                        f"environment.outputs.{name}: no compatible environment template ({labels}) has an "
+                        f"output {name!r}{tip}",
+                        span=Span(ref.line),
+                    )
+                )
+        yield from _once(found)
+
+
+def _environment_output(path: tuple) -> str | None:
+    """X for ``environment.outputs.X`` and a pipeline's ``service_instances[i].environment.outputs.X``."""
+    if len(path) >= 3 and path[:2] == ("environment", "outputs") and isinstance(path[2], str):
+        return path[2]
+    if len(path) >= 5 and path[0] == "service_instances" and path[2:4] == ("environment", "outputs"):
+        return path[4] if isinstance(path[4], str) else None
+    return None
+
+
+RULES = (RenderFailed, RenderedYamlInvalid, ParameterWithoutDefault, EnvironmentOutputMissing, CfnLint)

@@ -246,6 +246,24 @@ def _property_validator(translated_json: str) -> Any:
     return validator_for(json.loads(translated_json))
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _type_only_and_fits(schema: Any, value: Any) -> bool:
+    """A schema that only names a type, and a value of that type (jsonschema's own type checker).
+
+    Most properties with a default are just ``type: string``; this spares them a validation.
+    """
+    if not isinstance(schema, dict) or set(schema) != {"type"} or not isinstance(schema["type"], str):
+        return False
+    from jsonschema import Draft202012Validator
+
+    try:
+        return bool(Draft202012Validator.TYPE_CHECKER.is_type(value, schema["type"]))
+    except Exception:  # noqa: BLE001 - an unknown type name: let the validator say so
+        return False
+
+
 class DefaultInvalid(SchemaRule):
     id = "PL310"
     slug = "schema-default-invalid"
@@ -288,10 +306,15 @@ class DefaultInvalid(SchemaRule):
             if "default" not in node:
                 continue
             own = {k: v for k, v in node.items() if k != "default"}
+            default = node["default"]
             try:
-                translated = json.dumps(to_json_schema(own, types), sort_keys=True, default=str)
-                # the default goes through JSON like the schema did: YAML dates become strings alike
-                default = json.loads(json.dumps(node["default"], default=str))
+                schema = to_json_schema(own, types)
+                if not isinstance(default, _JSON_SCALARS):
+                    # through JSON like the schema went: YAML dates become strings alike
+                    default = json.loads(json.dumps(default, default=str))
+                if _type_only_and_fits(schema, default):
+                    continue
+                translated = json.dumps(schema, sort_keys=True, default=str)
                 error = next(iter(_property_validator(translated).iter_errors(default)), None)
             except Exception:  # noqa: BLE001 - an unusable property schema is other rules' business
                 continue
