@@ -105,7 +105,7 @@ def main() -> None:
         ("proton-lint --version (process)", ["--version"]),
         (
             "proton-lint check (process)",
-            ["check", str(args.path), "--select", ",".join(STRUCTURAL), "--no-cache", "-j", "1", "--fail-level", "none"],
+            ["check", str(args.path), "--select", ",".join(STRUCTURAL), "--no-cache", "-j", "1", "--fail-level=none"],
         ),
     ):
         samples = []
