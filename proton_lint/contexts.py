@@ -286,6 +286,7 @@ def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]
         branch_name="main" if pipeline_templates else "",
         repository_connection_arn=_connection_arn(name) if pipeline_templates else "",
     )
+    components = _attachable_components(bundle, sources)
     out: list[Rendering] = []
     for spec in _specs(bundle):
         resolved = resolve_spec(bundle, spec)
@@ -304,6 +305,11 @@ def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]
                 )
                 out.append(rendering)
                 rendered.update(_outputs_of_rendered(rendering.result.text))
+                for component in components:  # again with a component attached: the other branches
+                    attached = InstanceValues(inst.name, inst.inputs, env, component=component)
+                    label = _label(spec, f"instance {inst.name} with component {component.name}")
+                    values_with = RenderValues(environment=env, service=service, service_instance=attached)
+                    out.append(_render(bundle, rel, kind, label, values_with))
             for source in sources:
                 for read in _read_names(source, "service_instances", None, "outputs"):
                     rendered.setdefault(read, None)
@@ -314,6 +320,30 @@ def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]
             values = RenderValues(service=service, pipeline_inputs=resolved.pipeline or {}, service_instances=instances)
             out.append(_render(bundle, rel, kind, _label(spec, "pipeline"), values))
     return out
+
+
+def _attachable_components(bundle: Bundle, sources: list[str]) -> list[ComponentValues]:
+    """A directly defined component of the repository to attach, for services that read one.
+
+    Its outputs come from rendering its template (plain values kept, the rest shaped by name),
+    like a pipeline's instance outputs. One component is enough to exercise the branches that
+    read ``service_instance.components.default``; none when the repository has none.
+    """
+    if bundle.repo is None or not any("components" in source for source in sources):
+        return []
+    for other in bundle.repo.bundles:
+        if other.kind is not BundleKind.COMPONENT:
+            continue
+        rendered = [r for r in renderings(other) if r.result.ok]
+        if not rendered:
+            continue
+        outputs: dict[str, str | None] = {}
+        for rendering in rendered:
+            outputs.update(_outputs_of_rendered(rendering.result.text))
+        name = _template_name(other)
+        values = {k: v if v is not None else fake_output(k, f"component:{name}") for k, v in outputs.items()}
+        return [ComponentValues(name=name, outputs=values)]
+    return []
 
 
 def _service_defaults(bundle: Bundle) -> dict[str, Any]:

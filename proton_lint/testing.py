@@ -16,7 +16,7 @@ from pathlib import Path
 
 from proton_lint.findings import Finding
 from proton_lint.rules import Example, Rule
-from proton_lint.snippets import CFN_MANIFEST, HCL_MANIFEST
+from proton_lint.snippets import CFN_MANIFEST, HCL_MANIFEST, codebuild_manifest
 
 _ENV_SCHEMA = """\
 schema:
@@ -131,21 +131,9 @@ schema:
     },
     "codebuild-environment": {
         "schema/schema.yaml": _ENV_SCHEMA,
-        "infrastructure/manifest.yaml": """\
-infrastructure:
-  templates:
-    - rendering_engine: codebuild
-      settings:
-        image: aws/codebuild/amazonlinux2-x86_64-standard:4.0
-        runtimes:
-          nodejs: 16
-        provision:
-          - npm ci
-          - npx cdk deploy --require-approval never
-          - ./notify.sh
-        deprovision:
-          - npx cdk destroy --force
-""",
+        "infrastructure/manifest.yaml": codebuild_manifest(
+            ["npm ci", "npx cdk deploy --require-approval never", "./notify.sh"]
+        ),
         "infrastructure/notify.sh": "#!/bin/sh\n",
         "infrastructure/package.json": "{}\n",
     },

@@ -106,3 +106,18 @@ def test_findings_point_at_the_jinja_line_inside_a_loop(tmp_path: Path) -> None:
     findings = Linter(LintOptions(entry_points=False, select=("PL6",))).run([tmp_path]).findings
     lines = {f.line for f in findings if f.rule.startswith("CFN:")}
     assert lines == {6}
+
+
+@needs_corpus
+def test_services_that_read_component_outputs_render_with_a_component_attached(family6: Linter) -> None:
+    from proton_lint.contexts import renderings
+    from proton_lint.discover import discover
+    from proton_lint.repo import Repository
+
+    found = discover([CFN_SET])
+    Repository(found.bundles, [CFN_SET], family6.options)
+    (service,) = [b for b in found.bundles if b.template_name == "load-balanced-fargate-svc"]
+    attached = [r for r in renderings(service) if "with component s3-bucket-component" in r.label]
+    assert attached and all(r.result.ok for r in attached)
+    # the component's BucketName output reaches the template through the proton_cfn_* filters
+    assert any("BucketName" in (r.result.text or "") or "bucket" in (r.result.text or "").lower() for r in attached)

@@ -40,7 +40,8 @@ def test_alias_bomb_is_refused() -> None:
 
 def test_deep_nesting_is_refused_without_crashing() -> None:
     (problem,) = parse_yaml("[" * 50_000 + "]" * 50_000).problems
-    assert problem.kind == "refused"
+    # refused by proton-lint's depth check, or (PyYAML >= 6.0.4) by the scanner's own limit
+    assert problem.kind in ("refused", "syntax") and "nest" in problem.message
 
 
 def test_recursive_alias_is_refused() -> None:

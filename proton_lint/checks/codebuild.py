@@ -14,6 +14,7 @@ from typing import Any
 from proton_lint.bundle import Bundle
 from proton_lint.findings import Finding, Severity, Span
 from proton_lint.rules import Example, Rule
+from proton_lint.snippets import codebuild_manifest
 
 _OPERATORS = re.compile(r"\s*(?:&&|\|\||[|;&])\s*")
 _INTERPRETERS = {"bash", "sh", "zsh", ".", "source", "python", "python3", "node", "ruby", "perl"}
@@ -103,30 +104,27 @@ class CodebuildFileMissing(Rule):
 
 # -- family 8: CodeBuild manifest semantics ---------------------------------------------------------
 
-_CB_MANIFEST = """\
-infrastructure:
-  templates:
-    - rendering_engine: codebuild
-      settings:
-        image: aws/codebuild/amazonlinux2-x86_64-standard:4.0
-        runtimes:
-          nodejs: 16
-{extra}        provision:
-{provision}        deprovision:
-          - npx cdk destroy --force
-"""
-
 _NOTIFY = (
     "aws proton notify-resource-deployment-status-change --resource-arn $RESOURCE_ARN --outputs file://./outputs.json"
 )
 
 
-def _cb_manifest(provision: list[str], extra: str = "") -> str:
-    body = "".join(f"          - {command}\n" for command in provision)
-    return _CB_MANIFEST.format(extra=extra, provision=body)
-
-
 _GOOD_PROVISION = ["npm ci", "npx cdk deploy --require-approval never", "./notify.sh", _NOTIFY]
+
+
+def _manifest_example(provision: list[str], extra: str = "") -> Example:
+    """An example that replaces the base bundle's CodeBuild manifest with one running ``provision``."""
+    return Example(files={"infrastructure/manifest.yaml": codebuild_manifest(provision, extra)})
+
+
+def _project_properties(vpc_id_key: str) -> str:
+    """The ``project_properties`` lines of a manifest, with the VPC id under ``vpc_id_key``."""
+    return (
+        "        project_properties:\n"
+        "          TimeoutInMinutes: 30\n"
+        "          VpcConfig:\n"
+        f"            {vpc_id_key}: vpc-0a1b2c3d\n"
+    )
 
 
 def _codebuild_settings(bundle: Bundle) -> Iterator[tuple[str, int, dict]]:
@@ -166,6 +164,34 @@ def _scripts(bundle: Bundle, folder: str, commands: Iterable[str]) -> list[tuple
 def _position(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _scripts_run_by(bundle: Bundle, rel: str, commands: list[tuple[str, int, str]]) -> list[tuple[str, str]]:
+    """(bundle path, text) of the scripts that the ``_commands`` of manifest ``rel`` run."""
+    return _scripts(bundle, posixpath.dirname(rel), (c for _, _, c in commands))
+
+
+def _match_line_and_span(text: str, match: re.Match) -> tuple[int, Span]:
+    """The line of a regex match in a script's text, and the span the match covers."""
+    line, column = _position(text, match.start())
+    return line, Span(line, column, line, column + len(match.group(0)) - 1)
+
+
+def _command_matches(commands: list[tuple[str, int, str]], pattern: re.Pattern) -> Iterator[tuple[str, int, re.Match]]:
+    """(phase, command index, match) of every match of ``pattern`` in the ``_commands``."""
+    for phase, j, command in commands:
+        for match in pattern.finditer(command):
+            yield phase, j, match
+
+
+def _script_matches(
+    bundle: Bundle, rel: str, commands: list[tuple[str, int, str]], pattern: re.Pattern
+) -> Iterator[tuple[str, re.Match, int, Span]]:
+    """(script path, match, line, span) of every match of ``pattern`` in the scripts the commands run."""
+    for path, text in _scripts_run_by(bundle, rel, commands):
+        for match in pattern.finditer(text):
+            line, span = _match_line_and_span(text, match)
+            yield path, match, line, span
 
 
 def _trivial(text: str) -> bool:
@@ -218,32 +244,8 @@ class CodebuildProjectProperties(Rule):
     fix = "Use the property names of AWS::CodeBuild::Project exactly (they are case-sensitive), e.g. `VpcConfig.VpcId`."
     source = "MAN-13, [DOC] UG:vpc-codebuild-custom-support.md; cfn-lint's AWS::CodeBuild::Project schema"
     base = "codebuild-environment"
-    bad = Example(
-        files={
-            "infrastructure/manifest.yaml": _cb_manifest(
-                _GOOD_PROVISION,
-                extra=(
-                    "        project_properties:\n"
-                    "          TimeoutInMinutes: 30\n"
-                    "          VpcConfig:\n"
-                    "            VpcID: vpc-0a1b2c3d\n"
-                ),
-            )
-        }
-    )
-    good = Example(
-        files={
-            "infrastructure/manifest.yaml": _cb_manifest(
-                _GOOD_PROVISION,
-                extra=(
-                    "        project_properties:\n"
-                    "          TimeoutInMinutes: 30\n"
-                    "          VpcConfig:\n"
-                    "            VpcId: vpc-0a1b2c3d\n"
-                ),
-            )
-        }
-    )
+    bad = _manifest_example(_GOOD_PROVISION, extra=_project_properties("VpcID"))
+    good = _manifest_example(_GOOD_PROVISION, extra=_project_properties("VpcId"))
 
     def applies(self, bundle: Bundle) -> bool:
         return any("project_properties" in settings for _, _, settings in _codebuild_settings(bundle))
@@ -350,20 +352,8 @@ class CodebuildInputFileName(Rule):
         "[SAMPLE] proton-codebuild-provisioning-examples"
     )
     base = "codebuild-environment"
-    bad = Example(
-        files={
-            "infrastructure/manifest.yaml": _cb_manifest(
-                ["export ENV_NAME=$(jq -r '.environment.name' proton-input.json)", *_GOOD_PROVISION]
-            )
-        }
-    )
-    good = Example(
-        files={
-            "infrastructure/manifest.yaml": _cb_manifest(
-                ["export ENV_NAME=$(jq -r '.environment.name' proton-inputs.json)", *_GOOD_PROVISION]
-            )
-        }
-    )
+    bad = _manifest_example(["export ENV_NAME=$(jq -r '.environment.name' proton-input.json)", *_GOOD_PROVISION])
+    good = _manifest_example(["export ENV_NAME=$(jq -r '.environment.name' proton-inputs.json)", *_GOOD_PROVISION])
 
     def applies(self, bundle: Bundle) -> bool:
         return "codebuild" in bundle.engines()
@@ -371,26 +361,23 @@ class CodebuildInputFileName(Rule):
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         for rel, i, settings in _codebuild_settings(bundle):
             commands = list(_commands(settings))
-            for phase, j, command in commands:
-                for match in _INPUT_FILE.finditer(command):
-                    if match.group(0) != _CANONICAL_INPUT_FILE:
-                        yield self.finding(
-                            bundle,
-                            rel,
-                            f"{phase} reads {match.group(0)}; Proton writes {_CANONICAL_INPUT_FILE}",
-                            at=("infrastructure", "templates", i, "settings", phase, j),
-                        )
-            for path, text in _scripts(bundle, posixpath.dirname(rel), (c for _, _, c in commands)):
-                for match in _INPUT_FILE.finditer(text):
-                    if match.group(0) != _CANONICAL_INPUT_FILE:
-                        line, column = _position(text, match.start())
-                        yield self.finding(
-                            bundle,
-                            path,
-                            f"reads {match.group(0)}; Proton writes {_CANONICAL_INPUT_FILE}",
-                            at=(f"input-file:{line}",),
-                            span=Span(line, column, line, column + len(match.group(0)) - 1),
-                        )
+            for phase, j, match in _command_matches(commands, _INPUT_FILE):
+                if match.group(0) != _CANONICAL_INPUT_FILE:
+                    yield self.finding(
+                        bundle,
+                        rel,
+                        f"{phase} reads {match.group(0)}; Proton writes {_CANONICAL_INPUT_FILE}",
+                        at=("infrastructure", "templates", i, "settings", phase, j),
+                    )
+            for path, match, line, span in _script_matches(bundle, rel, commands, _INPUT_FILE):
+                if match.group(0) != _CANONICAL_INPUT_FILE:
+                    yield self.finding(
+                        bundle,
+                        path,
+                        f"reads {match.group(0)}; Proton writes {_CANONICAL_INPUT_FILE}",
+                        at=(f"input-file:{line}",),
+                        span=span,
+                    )
 
 
 _NOTIFY_MARKERS = (
@@ -445,18 +432,8 @@ class CodebuildNoOutputNotify(Rule):
         "[SAMPLE] proton-codebuild-provisioning-examples 15b086e"
     )
     base = "codebuild-environment"
-    bad = Example(
-        files={
-            "infrastructure/manifest.yaml": _cb_manifest(["npm ci", "npx cdk deploy --require-approval never"]),
-        }
-    )
-    good = Example(
-        files={
-            "infrastructure/manifest.yaml": _cb_manifest(
-                ["npm ci", "npx cdk deploy --require-approval never", _NOTIFY]
-            ),
-        }
-    )
+    bad = _manifest_example(["npm ci", "npx cdk deploy --require-approval never"])
+    good = _manifest_example(["npm ci", "npx cdk deploy --require-approval never", _NOTIFY])
 
     def applies(self, bundle: Bundle) -> bool:
         return "codebuild" in bundle.engines()
@@ -571,7 +548,7 @@ class _NotifyRule(Rule):
                             f"{phase}: {message}",
                             at=("infrastructure", "templates", i, "settings", phase, j),
                         )
-            for path, text in _scripts(bundle, posixpath.dirname(rel), (c for _, _, c in commands)):
+            for path, text in _scripts_run_by(bundle, rel, commands):
                 for offset, options in _notify_calls(text):
                     errors, warnings = _notify_problems(options)
                     line, column = _position(text, offset)
@@ -594,14 +571,10 @@ class CodebuildNotifyArguments(_NotifyRule):
     why = "The AWS CLI rejects the call, the command fails, and with it the build and the deployment."
     fix = "Call it as `aws proton notify-resource-deployment-status-change --resource-arn $RESOURCE_ARN --outputs file://outputs.json`."
     source = "MAN-16, CB-10, CB-11, [API] SM:NotifyResourceDeploymentStatusChangeInput"
-    bad = Example(
-        files={
-            "infrastructure/manifest.yaml": _cb_manifest(
-                ["npm ci", "aws proton notify-resource-deployment-status-change --status DONE --outputs file://o.json"]
-            )
-        }
+    bad = _manifest_example(
+        ["npm ci", "aws proton notify-resource-deployment-status-change --status DONE --outputs file://o.json"]
     )
-    good = Example(files={"infrastructure/manifest.yaml": _cb_manifest(_GOOD_PROVISION)})
+    good = _manifest_example(_GOOD_PROVISION)
 
 
 class CodebuildNotifyFixedArn(_NotifyRule):
@@ -618,22 +591,31 @@ class CodebuildNotifyFixedArn(_NotifyRule):
     )
     fix = "Pass `--resource-arn $RESOURCE_ARN`."
     source = "MAN-16, [DOC] UG:ag-wrap-up.md; [SAMPLE] proton-codebuild-provisioning-examples"
-    bad = Example(
-        files={
-            "infrastructure/manifest.yaml": _cb_manifest(
-                [
-                    "npm ci",
-                    "aws proton notify-resource-deployment-status-change --resource-arn "
-                    "arn:aws:proton:us-east-1:123456789012:environment/dev --outputs file://o.json",
-                ]
-            )
-        }
+    bad = _manifest_example(
+        [
+            "npm ci",
+            "aws proton notify-resource-deployment-status-change --resource-arn "
+            "arn:aws:proton:us-east-1:123456789012:environment/dev --outputs file://o.json",
+        ]
     )
-    good = Example(files={"infrastructure/manifest.yaml": _cb_manifest(_GOOD_PROVISION)})
+    good = _manifest_example(_GOOD_PROVISION)
 
 
 #: Keys of ``settings.env``: the ones AWS's samples use, and the buildspec ``env`` keys in Proton's spelling.
 _ENV_KEYS = ("variables", "secrets_manager", "parameter_store", "exported_variables", "git_credential_helper", "shell")
+
+
+#: A manifest whose ``runtimes`` and ``env`` have the shape Proton expects (PL826's good example).
+_SHAPED_SETTINGS = codebuild_manifest(
+    ["./notify.sh"],
+    extra=(
+        "        env:\n"
+        "          variables:\n"
+        "            STAGE: dev\n"
+        "          secrets_manager:\n"
+        '            TOKEN: "proton/token:Secret"\n'
+    ),
+)
 
 
 class CodebuildSettingsShape(Rule):
@@ -662,48 +644,12 @@ class CodebuildSettingsShape(Rule):
     base = "codebuild-environment"
     bad = Example(
         files={
-            "infrastructure/manifest.yaml": """\
-            infrastructure:
-              templates:
-                - rendering_engine: codebuild
-                  settings:
-                    image: aws/codebuild/amazonlinux2-x86_64-standard:4.0
-                    runtimes:
-                      - nodejs: 16
-                    env:
-                      variables:
-                        STAGE: dev
-                      secrets-manager:
-                        TOKEN: "proton/token:Secret"
-                    provision:
-                      - ./notify.sh
-                    deprovision:
-                      - npx cdk destroy --force
-            """
+            "infrastructure/manifest.yaml": _SHAPED_SETTINGS.replace("nodejs: 16", "- nodejs: 16").replace(
+                "secrets_manager:", "secrets-manager:"
+            )
         }
     )
-    good = Example(
-        files={
-            "infrastructure/manifest.yaml": """\
-            infrastructure:
-              templates:
-                - rendering_engine: codebuild
-                  settings:
-                    image: aws/codebuild/amazonlinux2-x86_64-standard:4.0
-                    runtimes:
-                      nodejs: 16
-                    env:
-                      variables:
-                        STAGE: dev
-                      secrets_manager:
-                        TOKEN: "proton/token:Secret"
-                    provision:
-                      - ./notify.sh
-                    deprovision:
-                      - npx cdk destroy --force
-            """
-        }
-    )
+    good = Example(files={"infrastructure/manifest.yaml": _SHAPED_SETTINGS})
 
     def applies(self, bundle: Bundle) -> bool:
         return "codebuild" in bundle.engines()
@@ -801,19 +747,11 @@ class CodebuildInputUnknown(Rule):
     fix = "Correct the input name, or add the property to the schema's input type."
     source = "CB-02, CB-03, CB-04, MAN-13, [DOC] UG:parameters-codebuild.md, UG:vpc-codebuild-custom-support.md"
     base = "codebuild-environment"
-    bad = Example(
-        files={
-            "infrastructure/manifest.yaml": _cb_manifest(
-                ["export CIDR=$(jq -r '.environment.inputs.vpc_cdir' proton-inputs.json)", *_GOOD_PROVISION]
-            )
-        }
+    bad = _manifest_example(
+        ["export CIDR=$(jq -r '.environment.inputs.vpc_cdir' proton-inputs.json)", *_GOOD_PROVISION]
     )
-    good = Example(
-        files={
-            "infrastructure/manifest.yaml": _cb_manifest(
-                ["export CIDR=$(jq -r '.environment.inputs.vpc_cidr' proton-inputs.json)", *_GOOD_PROVISION]
-            )
-        }
+    good = _manifest_example(
+        ["export CIDR=$(jq -r '.environment.inputs.vpc_cidr' proton-inputs.json)", *_GOOD_PROVISION]
     )
 
     def applies(self, bundle: Bundle) -> bool:
@@ -829,28 +767,19 @@ class CodebuildInputUnknown(Rule):
             table = _CB_INPUTS[kind]
             known = {ns: self._props(bundle, key) for ns, key in table.items()}
             commands = list(_commands(settings))
-            for phase, j, command in commands:
-                for match in _JQ_INPUT.finditer(command):
-                    message = self._problem(match, kind, table, known)
-                    if message:
-                        yield self.finding(
-                            bundle,
-                            rel,
-                            f"{phase}: {message}",
-                            at=("infrastructure", "templates", i, "settings", phase, j),
-                        )
-            for path, text in _scripts(bundle, posixpath.dirname(rel), (c for _, _, c in commands)):
-                for match in _JQ_INPUT.finditer(text):
-                    message = self._problem(match, kind, table, known)
-                    if message:
-                        line, column = _position(text, match.start())
-                        yield self.finding(
-                            bundle,
-                            path,
-                            message,
-                            at=(f"input:{line}:{match.group('name')}",),
-                            span=Span(line, column, line, column + len(match.group(0)) - 1),
-                        )
+            for phase, j, match in _command_matches(commands, _JQ_INPUT):
+                message = self._problem(match, kind, table, known)
+                if message:
+                    yield self.finding(
+                        bundle,
+                        rel,
+                        f"{phase}: {message}",
+                        at=("infrastructure", "templates", i, "settings", phase, j),
+                    )
+            for path, match, line, span in _script_matches(bundle, rel, commands, _JQ_INPUT):
+                message = self._problem(match, kind, table, known)
+                if message:
+                    yield self.finding(bundle, path, message, at=(f"input:{line}:{match.group('name')}",), span=span)
             props = settings.get("project_properties")
             for at, text in _strings(props, ("infrastructure", "templates", i, "settings", "project_properties")):
                 for match in _JINJA_INPUT.finditer(text):

@@ -36,6 +36,7 @@ from proton_lint.render import (
     scan,
 )
 from proton_lint.rules import Example, Rule
+from proton_lint.testing import BASES
 
 INPUT_LEAVES = (Leaf.ENV_INPUTS, Leaf.SERVICE_INPUTS, Leaf.PIPELINE_INPUTS)
 COMPONENT_SLOT = ("service_instance", "components", "default")
@@ -499,26 +500,8 @@ class JinjaRule(Rule):
                 )
 
 
-_SVC_SCHEMA = """\
-schema:
-  format:
-    openapi: "3.0.0"
-  service_input_type: "ServiceInput"
-  pipeline_input_type: "PipelineInput"
-  types:
-    ServiceInput:
-      type: object
-      properties:
-        port:
-          type: number
-          default: 80
-    PipelineInput:
-      type: object
-      properties:
-        dockerfile:
-          type: string
-          default: "Dockerfile"
-"""
+#: The service base bundle's schema, without the range of ``port``.
+_SVC_SCHEMA = BASES["service"][SCHEMA_FILE].replace("          minimum: 0\n          maximum: 65535\n", "")
 _ENV_CFN_HEAD = "Resources:\n  VPC:\n    Type: AWS::EC2::VPC\n    Properties:\n"
 
 

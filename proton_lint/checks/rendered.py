@@ -12,24 +12,37 @@ from proton_lint.bundle import Bundle, BundleKind
 from proton_lint.findings import Finding, Severity, Span
 from proton_lint.render import TemplateKind
 from proton_lint.rules import Example, Rule
-from proton_lint.snippets import CFN_MANIFEST
+from proton_lint.snippets import CFN_MANIFEST, env_schema
 
-_SERVICE_BASE_SPEC = """\
-proton: ServiceSpec
-pipeline:
-  dockerfile: Dockerfile
-instances:
-  - name: api-dev
-    environment: dev
-    spec:
-      port: 8080
-"""
+
+def _sanitized_prefix_example(default: str) -> Example:
+    """A queue named from the input ``name_prefix`` with ``proton_cfn_sanitize``; the input defaults to ``default``."""
+    return Example(
+        files={
+            "schema/schema.yaml": env_schema(f'name_prefix:\n  type: string\n  default: "{default}"'),
+            "infrastructure/cloudformation.yaml": """\
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: '{{ environment.inputs.name_prefix | proton_cfn_sanitize }}-queue'
+""",
+        }
+    )
 
 
 def _renderings(bundle: Bundle) -> list[Any]:
     from proton_lint.contexts import renderings
 
     return renderings(bundle)
+
+
+def _rendered_texts(bundle: Bundle) -> Iterator[tuple[Any, str]]:
+    """(rendering, rendered text) of the renderings of ``bundle`` that succeeded."""
+    for rendering in _renderings(bundle):
+        text = rendering.result.text
+        if text is not None and rendering.result.ok:
+            yield rendering, text
 
 
 def _once(findings: Iterable[Finding]) -> Iterator[Finding]:
@@ -70,54 +83,8 @@ class RenderFailed(Rule):
     )
     fix = "Fix the expression at the reported line, or guard it with `| default(...)`."
     source = "NS-30, FLT-01..04, [DOC] UG:parameter-filters.md; [SAMPLE] aws-proton-template-checker-action"
-    bad = Example(
-        files={
-            "schema/schema.yaml": """\
-            schema:
-              format:
-                openapi: "3.0.0"
-              environment_input_type: "EnvironmentInput"
-              types:
-                EnvironmentInput:
-                  type: object
-                  properties:
-                    name_prefix:
-                      type: string
-                      default: "my::prefix"
-            """,
-            "infrastructure/cloudformation.yaml": """\
-            Resources:
-              Queue:
-                Type: AWS::SQS::Queue
-                Properties:
-                  QueueName: '{{ environment.inputs.name_prefix | proton_cfn_sanitize }}-queue'
-            """,
-        }
-    )
-    good = Example(
-        files={
-            "schema/schema.yaml": """\
-            schema:
-              format:
-                openapi: "3.0.0"
-              environment_input_type: "EnvironmentInput"
-              types:
-                EnvironmentInput:
-                  type: object
-                  properties:
-                    name_prefix:
-                      type: string
-                      default: "my-prefix"
-            """,
-            "infrastructure/cloudformation.yaml": """\
-            Resources:
-              Queue:
-                Type: AWS::SQS::Queue
-                Properties:
-                  QueueName: '{{ environment.inputs.name_prefix | proton_cfn_sanitize }}-queue'
-            """,
-        }
-    )
+    bad = _sanitized_prefix_example("my::prefix")
+    good = _sanitized_prefix_example("my-prefix")
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         found = []
@@ -168,10 +135,7 @@ class RenderedYamlInvalid(Rule):
         from proton_lint.source import parse_yaml
 
         found = []
-        for rendering in _renderings(bundle):
-            text = rendering.result.text
-            if text is None or not rendering.result.ok:
-                continue
+        for rendering, text in _rendered_texts(bundle):
             for problem in parse_yaml(text).problems:
                 if problem.kind == "duplicate-key":
                     continue  # cfn-lint reports duplicate keys in templates (E0000)
@@ -223,10 +187,7 @@ class ParameterWithoutDefault(Rule):
         from proton_lint.source import parse_yaml
 
         found = []
-        for rendering in _renderings(bundle):
-            text = rendering.result.text
-            if text is None or not rendering.result.ok:
-                continue
+        for rendering, text in _rendered_texts(bundle):
             doc = parse_yaml(text)
             params = doc.data.get("Parameters") if doc.ok and isinstance(doc.data, dict) else None
             for name, body in params.items() if isinstance(params, dict) else ():
@@ -292,10 +253,7 @@ class CfnLint(Rule):
         regions = tuple(options.regions) if options is not None else ("us-east-1",)
         allowed = _cfn_selection(options)
         found = []
-        for rendering in _renderings(bundle):
-            text = rendering.result.text
-            if text is None or not rendering.result.ok:
-                continue
+        for rendering, text in _rendered_texts(bundle):
             source_lines = bundle.read_text(rendering.rel).splitlines()
             rendered_lines = text.splitlines()
             for match in lint_template(text, regions):

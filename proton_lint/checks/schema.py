@@ -13,29 +13,13 @@ from proton_lint.bundle import ENV_INFRA, INSTANCE_INFRA, PIPELINE_INFRA, SCHEMA
 from proton_lint.findings import Finding, Severity
 from proton_lint.rules import Example, Rule
 from proton_lint.schema import ecma_regex_error, ref_target, to_json_schema, validator_for
+from proton_lint.snippets import ENV_SCHEMA_HEAD, env_schema
 
 INPUT_TYPE_KEYS = ("environment_input_type", "service_input_type", "pipeline_input_type")
-
-_ENV_SCHEMA_HEAD = """\
-schema:
-  format:
-    openapi: "3.0.0"
-  environment_input_type: "EnvironmentInput"
-  types:
-    EnvironmentInput:
-      type: object
-      properties:
-"""
-
 
 _SUBNET_TYPE = (
     "    Subnet:\n      type: object\n      properties:\n        cidr: {type: string, default: 10.0.1.0/24}\n"
 )
-
-
-def _env_schema(properties: str, extra: str = "") -> str:
-    body = "".join(f"        {line}\n" for line in properties.strip("\n").splitlines())
-    return _ENV_SCHEMA_HEAD + body + extra
 
 
 class SchemaRule(Rule):
@@ -127,7 +111,7 @@ class UndefinedInputType(SchemaRule):
     source = "SCH-04, [DOC] UG:ag-schema.md; [ISSUE] aws-proton-cloudformation-sample-templates#9"
     bad = Example(
         files={
-            "schema/schema.yaml": _env_schema("vpc_cidr: {type: string, default: 10.0.0.0/16}").replace(
+            "schema/schema.yaml": env_schema("vpc_cidr: {type: string, default: 10.0.0.0/16}").replace(
                 '"EnvironmentInput"', '"EnvInput"'
             )
         }
@@ -158,16 +142,9 @@ class InputTypeNotObject(SchemaRule):
     source = "SCH-06, [DOC] UG:ag-schema.md"
     bad = Example(
         files={
-            "schema/schema.yaml": """\
-            schema:
-              format:
-                openapi: "3.0.0"
-              environment_input_type: "EnvironmentInput"
-              types:
-                EnvironmentInput:
-                  type: string
-                  default: "10.0.0.0/16"
-            """
+            "schema/schema.yaml": ENV_SCHEMA_HEAD.replace(
+                "      type: object\n      properties:\n", '      type: string\n      default: "10.0.0.0/16"\n'
+            )
         }
     )
     good = Example(files={})
@@ -199,10 +176,10 @@ class RequiredUnknownProperty(SchemaRule):
     fix = "Correct the name in `required`, or add the property."
     source = "SCH-14, [DOC] UG:ag-schema.md"
     bad = Example(
-        files={"schema/schema.yaml": _env_schema("name_prefix: {type: string}", "      required: [name_prefx]\n")}
+        files={"schema/schema.yaml": env_schema("name_prefix: {type: string}", "      required: [name_prefx]\n")}
     )
     good = Example(
-        files={"schema/schema.yaml": _env_schema("name_prefix: {type: string}", "      required: [name_prefix]\n")}
+        files={"schema/schema.yaml": env_schema("name_prefix: {type: string}", "      required: [name_prefix]\n")}
     )
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
@@ -281,7 +258,7 @@ class DefaultInvalid(SchemaRule):
     source = "SCH-16, [INFERRED] from UG:ag-schema.md"
     bad = Example(
         files={
-            "schema/schema.yaml": _env_schema(
+            "schema/schema.yaml": env_schema(
                 "load_balanced_public:\n  type: boolean\n  default: public\n"
                 "task_size:\n  type: string\n  enum: [small, large]\n  default: medium"
             )
@@ -289,7 +266,7 @@ class DefaultInvalid(SchemaRule):
     )
     good = Example(
         files={
-            "schema/schema.yaml": _env_schema(
+            "schema/schema.yaml": env_schema(
                 "load_balanced_public:\n  type: boolean\n  default: true\n"
                 "task_size:\n  type: string\n  enum: [small, large]\n  default: small"
             )
@@ -339,11 +316,11 @@ class PatternInvalid(SchemaRule):
     )
     fix = "Fix the expression; quote it in YAML when it holds `:`, `#`, `{`, `[`, `*`, `&`, `!`, `|` or `%`."
     source = "SCH-17, [DOC] UG:ag-schema.md"
-    bad = Example(files={"schema/schema.yaml": _env_schema('vpc_cidr:\n  type: string\n  pattern: "([0-9"')})
+    bad = Example(files={"schema/schema.yaml": env_schema('vpc_cidr:\n  type: string\n  pattern: "([0-9"')})
 
     good = Example(
         files={
-            "schema/schema.yaml": _env_schema('vpc_cidr:\n  type: string\n  pattern: "([0-9]{1,3}\\\\.){3}[0-9]{1,3}"')
+            "schema/schema.yaml": env_schema('vpc_cidr:\n  type: string\n  pattern: "([0-9]{1,3}\\\\.){3}[0-9]{1,3}"')
         }
     )
 
@@ -379,10 +356,8 @@ class BoundsInverted(SchemaRule):
     why = "An input whose bounds exclude every value can never be given, so every deployment fails."
     fix = "Swap or correct the bounds."
     source = "SCH-18, [INFERRED]"
-    bad = Example(files={"schema/schema.yaml": _env_schema("image:\n  type: string\n  minLength: 10\n  maxLength: 5")})
-    good = Example(
-        files={"schema/schema.yaml": _env_schema("image:\n  type: string\n  minLength: 1\n  maxLength: 200")}
-    )
+    bad = Example(files={"schema/schema.yaml": env_schema("image:\n  type: string\n  minLength: 10\n  maxLength: 5")})
+    good = Example(files={"schema/schema.yaml": env_schema("image:\n  type: string\n  minLength: 1\n  maxLength: 200")})
 
     _PAIRS = (("minLength", "maxLength", True), ("minItems", "maxItems", True), ("minimum", "maximum", False))
 
@@ -425,7 +400,7 @@ class RefInvalid(SchemaRule):
     source = "SCH-08, [SAMPLE] aws-proton-template-helper convert_schema/main.py"
     bad = Example(
         files={
-            "schema/schema.yaml": _env_schema(
+            "schema/schema.yaml": env_schema(
                 'subnet:\n  $ref: "#/components/schemas/Subnet"',
                 _SUBNET_TYPE,
             )
@@ -433,7 +408,7 @@ class RefInvalid(SchemaRule):
     )
     good = Example(
         files={
-            "schema/schema.yaml": _env_schema(
+            "schema/schema.yaml": env_schema(
                 'subnet:\n  $ref: "#/Subnet"',
                 _SUBNET_TYPE,
             )
@@ -471,9 +446,9 @@ class RequiredWithDefault(SchemaRule):
     fix = "Drop the default (the value must be given) or drop it from `required` (the default is fine)."
     source = "SCH-15, corpus note (lambda-env ttl_attribute)"
     bad = Example(
-        files={"schema/schema.yaml": _env_schema("ttl:\n  type: string\n  default: ttl", "      required: [ttl]\n")}
+        files={"schema/schema.yaml": env_schema("ttl:\n  type: string\n  default: ttl", "      required: [ttl]\n")}
     )
-    good = Example(files={"schema/schema.yaml": _env_schema("ttl:\n  type: string\n  default: ttl")})
+    good = Example(files={"schema/schema.yaml": env_schema("ttl:\n  type: string\n  default: ttl")})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         for path, node in bundle.schema_nodes:

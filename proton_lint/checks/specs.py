@@ -24,6 +24,11 @@ from typing import ClassVar
 from proton_lint.bundle import SCHEMA_FILE, BundleKind
 from proton_lint.findings import Finding, Severity, logical_path
 from proton_lint.rules import Example, Rule
+from proton_lint.snippets import env_schema
+from proton_lint.testing import BASES
+
+#: The environment spec of the examples.
+_ENV_SPEC = "proton: EnvironmentSpec\nspec:\n  vpc_cidr: 10.1.0.0/16\n"
 
 _SERVICE_SPEC = """\
 proton: ServiceSpec
@@ -36,28 +41,12 @@ instances:
       port: {port}
 """
 
-_REQUIRED_PORT_SCHEMA = """\
-schema:
-  format:
-    openapi: "3.0.0"
-  service_input_type: "ServiceInput"
-  pipeline_input_type: "PipelineInput"
-  types:
-    ServiceInput:
-      type: object
-      properties:
-        port:
-          type: number
-          minimum: 0
-          maximum: 65535
-      required: [port]
-    PipelineInput:
-      type: object
-      properties:
-        dockerfile:
-          type: string
-          default: "Dockerfile"
-"""
+#: The service base bundle's schema, with ``port`` required and without a default.
+_REQUIRED_PORT_SCHEMA = (
+    BASES["service"][SCHEMA_FILE]
+    .replace("          default: 80\n", "")
+    .replace("          maximum: 65535\n", "          maximum: 65535\n      required: [port]\n")
+)
 
 
 _CODEBUILD_INPUTS = """\
@@ -122,8 +111,8 @@ class SpecStructure(_SpecRule):
         "SPEC-01, SPEC-10, [DOC] UG:ag-create-env.md, UG:ag-create-svc.md; [SAMPLE] aws-proton-template-helper "
         "base specs (`enum: [EnvironmentSpec]`)"
     )
-    bad = Example(files={"../spec/spec.yaml": "proton: environmentspec\nspec:\n  vpc_cidr: 10.1.0.0/16\n"})
-    good = Example(files={"../spec/spec.yaml": "proton: EnvironmentSpec\nspec:\n  vpc_cidr: 10.1.0.0/16\n"})
+    bad = Example(files={"../spec/spec.yaml": _ENV_SPEC.replace("EnvironmentSpec", "environmentspec")})
+    good = Example(files={"../spec/spec.yaml": _ENV_SPEC})
 
 
 class SpecInputInvalid(_SpecRule):
@@ -188,8 +177,8 @@ class SpecUnknownKey(_SpecRule):
     )
     fix = "Correct the name (see the suggestion), or add the input to the schema."
     source = "SPEC-05, [INFERRED]; [SAMPLE] aws-proton-cloudformation-sample-templates lambda-multi-svc/specs"
-    bad = Example(files={"../spec/spec.yaml": "proton: EnvironmentSpec\nspec:\n  vpc_cdir: 10.1.0.0/16\n"})
-    good = Example(files={"../spec/spec.yaml": "proton: EnvironmentSpec\nspec:\n  vpc_cidr: 10.1.0.0/16\n"})
+    bad = Example(files={"../spec/spec.yaml": _ENV_SPEC.replace("vpc_cidr", "vpc_cdir")})
+    good = Example(files={"../spec/spec.yaml": _ENV_SPEC})
 
 
 class SpecTooLarge(_SpecRule):
@@ -202,10 +191,8 @@ class SpecTooLarge(_SpecRule):
     why = "The API's `SpecContents` accepts 1-51,200 characters; a longer spec is refused."
     fix = "Shorten the spec: drop comments and inputs that keep their defaults."
     source = "SPEC-04, SPEC-18, API-07, [API] SM:SpecContents"
-    bad = Example(
-        files={"../spec/spec.yaml": "proton: EnvironmentSpec\nspec:\n  vpc_cidr: 10.1.0.0/16\n# " + "x" * 51_200 + "\n"}
-    )
-    good = Example(files={"../spec/spec.yaml": "proton: EnvironmentSpec\nspec:\n  vpc_cidr: 10.1.0.0/16\n"})
+    bad = Example(files={"../spec/spec.yaml": _ENV_SPEC + "# " + "x" * 51_200 + "\n"})
+    good = Example(files={"../spec/spec.yaml": _ENV_SPEC})
 
 
 class SpecInstancesInvalid(_SpecRule):
@@ -293,20 +280,14 @@ class InputsSampleMismatch(_SpecRule):
     good = Example(files={"infrastructure/proton-inputs.json": _CODEBUILD_INPUTS})
 
 
-_PREVIOUS_SCHEMA = """\
-schema:
-  format:
-    openapi: "3.0.0"
-  environment_input_type: "EnvironmentInput"
-  types:
-    EnvironmentInput:
-      type: object
-      properties:
-        vpc_cidr:
-          type: string
-          default: "10.0.0.0/16"
-          pattern: '([0-9]{1,3}\\.){3}[0-9]{1,3}($|/(16|24))'
+_PREVIOUS_SCHEMA = env_schema(
+    """\
+vpc_cidr:
+  type: string
+  default: "10.0.0.0/16"
+  pattern: '([0-9]{1,3}\\.){3}[0-9]{1,3}($|/(16|24))'
 """
+)
 
 
 class SchemaMinorIncompatible(Rule):

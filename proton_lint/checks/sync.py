@@ -58,12 +58,14 @@ def _bundle_at(prefix: str, files: dict[str, str]) -> dict[str, str]:
     return {f"{prefix}/{rel}": text for rel, text in files.items()}
 
 
-_REGISTRATION = """\
-compatible_environments:
-  - my-env:1
-supported_component_sources:
-  - DIRECTLY_DEFINED
-"""
+def _compatible(*envs: str) -> str:
+    """A ``.template-registration.yaml`` listing ``envs`` as the compatible environments."""
+    return "compatible_environments:\n" + "".join(f"  - {env}\n" for env in envs)
+
+
+#: The registration file of the examples: the one environment the template is compatible with.
+_MY_ENV = _compatible("my-env:1")
+_REGISTRATION = _MY_ENV + "supported_component_sources:\n  - DIRECTLY_DEFINED\n"
 #: Another service template of the repository that uses template sync: evidence for PL701.
 _SYNCED_SERVICE = _bundle_at("../../other-svc/v1", {**_SERVICE, REGISTRATION_FILE: _REGISTRATION})
 #: An environment template of the repository, so that PL707 knows which ones exist.
@@ -90,6 +92,11 @@ sync:
         branch: main
         spec: ./frontend-svc/prod/frontend-spec.yaml
 """
+
+
+def _ops_example(ops_text: str = _OPS_GOOD) -> Example:
+    """An example with ``ops_text`` as the repository's proton-ops.yaml, beside the spec it points at."""
+    return Example(files={_OPS: ops_text, _OPS_SPEC: _SPEC_TEXT})
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -244,8 +251,8 @@ class CompatibleEnvironmentsInvalid(RegistrationRule):
         "[API] SM:CompatibleEnvironmentTemplateInputList"
     )
     base = "service"
-    bad = Example(files={REGISTRATION_FILE: "compatible_environments:\n  - my-env\n  - my-env:v2\n"})
-    good = Example(files={REGISTRATION_FILE: "compatible_environments:\n  - my-env:1\n  - my-env:2\n"})
+    bad = Example(files={REGISTRATION_FILE: _compatible("my-env", "my-env:v2")})
+    good = Example(files={REGISTRATION_FILE: _compatible("my-env:1", "my-env:2")})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         doc = _registration_doc(bundle)
@@ -327,13 +334,7 @@ class ComponentSourcesInvalid(RegistrationRule):
     fix = "Write `supported_component_sources: [DIRECTLY_DEFINED]`, or remove the key."
     source = "REG-03, API-25, [DOC] UG:create-template-sync.md; [API] SM:ServiceTemplateSupportedComponentSourceType"
     base = "service"
-    bad = Example(
-        files={
-            REGISTRATION_FILE: (
-                "compatible_environments:\n  - my-env:1\nsupported_component_sources:\n  - directly_defined\n"
-            )
-        }
-    )
+    bad = Example(files={REGISTRATION_FILE: _MY_ENV + "supported_component_sources:\n  - directly_defined\n"})
     good = Example(files={REGISTRATION_FILE: _REGISTRATION})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
@@ -389,7 +390,7 @@ class RegistrationKeyUnknown(RegistrationRule):
     source = "REG-04, [ISSUE] aws-containers/proton-codebuild-provisioning-examples 35378f2, c655b1e"
     base = "service"
     bad = Example(files={REGISTRATION_FILE: "compatible_environment:\n  - my-env:1\n"})
-    good = Example(files={REGISTRATION_FILE: "compatible_environments:\n  - my-env:1\n"})
+    good = Example(files={REGISTRATION_FILE: _MY_ENV})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         doc = _registration_doc(bundle)
@@ -449,7 +450,7 @@ class LegacyCompatibleEnvs(RegistrationRule):
     )
     base = "service"
     bad = Example(files={LEGACY_FILE: "my-env:1\n"})
-    good = Example(files={REGISTRATION_FILE: "compatible_environments:\n  - my-env:1\n"})
+    good = Example(files={REGISTRATION_FILE: _MY_ENV})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         if bundle.has(LEGACY_FILE) and not bundle.has(REGISTRATION_FILE):
@@ -476,8 +477,8 @@ class RegistrationFilesConflict(RegistrationRule):
     fix = "Delete `.compatible-envs` and keep `.template-registration.yaml`."
     source = "REG-05, [DOC] UG:create-template-sync.md"
     base = "service"
-    bad = Example(files={REGISTRATION_FILE: "compatible_environments:\n  - my-env:1\n", LEGACY_FILE: "my-env:1\n"})
-    good = Example(files={REGISTRATION_FILE: "compatible_environments:\n  - my-env:1\n"})
+    bad = Example(files={REGISTRATION_FILE: _MY_ENV, LEGACY_FILE: "my-env:1\n"})
+    good = Example(files={REGISTRATION_FILE: _MY_ENV})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         if not (bundle.has(LEGACY_FILE) and bundle.has(REGISTRATION_FILE)):
@@ -523,8 +524,8 @@ class CompatibleEnvironmentNotFound(RegistrationRule):
     )
     source = "REG-06, [DOC] UG:ag-template-sync-configs.md"
     base = "service"
-    bad = Example(files={**_OTHER_ENV, REGISTRATION_FILE: "compatible_environments:\n  - my-env:1\n"})
-    good = Example(files={**_OTHER_ENV, REGISTRATION_FILE: "compatible_environments:\n  - other-env:1\n"})
+    bad = Example(files={**_OTHER_ENV, REGISTRATION_FILE: _MY_ENV})
+    good = Example(files={**_OTHER_ENV, REGISTRATION_FILE: _compatible("other-env:1")})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         if bundle.repo is None:
@@ -586,8 +587,8 @@ class SyncFileMisnamed(RegistrationRule):
     fix = "Rename (or move) the file to `vN/.template-registration.yaml`."
     source = "REG-01, REG-05, [DOC] UG:ag-template-sync-configs.md, UG:create-template-sync.md"
     base = "service"
-    bad = Example(files={".template-registration.yml": "compatible_environments:\n  - my-env:1\n"})
-    good = Example(files={REGISTRATION_FILE: "compatible_environments:\n  - my-env:1\n"})
+    bad = Example(files={".template-registration.yml": _MY_ENV})
+    good = Example(files={REGISTRATION_FILE: _MY_ENV})
 
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         has_exact = any(bundle.has(name) for name in SYNC_FILES)
@@ -669,7 +670,7 @@ class RegistrationFileNotService(Rule):
     fix = "Delete the file, or fix the bundle's folders if it was meant to be a service template."
     source = "REG-01, [DOC] UG:ag-template-sync-configs.md"
     base = "environment"
-    bad = Example(files={REGISTRATION_FILE: "compatible_environments:\n  - my-env:1\n"})
+    bad = Example(files={REGISTRATION_FILE: _MY_ENV})
     good = Example(files={})
 
     def applies(self, bundle: Bundle) -> bool:
@@ -854,19 +855,16 @@ class OpsFileStructure(OpsRule):
     why = "Service sync reads the file by this structure; a file it cannot read syncs nothing."
     fix = "Write `sync: services: <service>: <instance>: {branch: <branch>, spec: <path of the spec file>}`."
     source = "OPS-01, [DOC] UG:ag-service-sync-configs.md; AWS Containers blog 2023-04-06"
-    bad = Example(
-        files={
-            _OPS: """\
+    bad = _ops_example(
+        """\
             sync:
               services:
                 - frontend-svc:
                     prod-one:
                       spec: ./frontend-svc/prod/frontend-spec.yaml
-            """,
-            _OPS_SPEC: _SPEC_TEXT,
-        }
+            """
     )
-    good = Example(files={_OPS: _OPS_GOOD, _OPS_SPEC: _SPEC_TEXT})
+    good = _ops_example()
 
     def check_ops(self, ops: _OpsFile) -> Iterable[Finding]:
         doc = ops.doc
@@ -1002,13 +1000,8 @@ class OpsSpecMismatch(OpsRule):
     )
     fix = "Point `spec:` at the service spec that lists the instance, or add the instance to it."
     source = "OPS-02, [DOC] UG:ag-service-sync-configs.md"
-    bad = Example(
-        files={
-            _OPS: _OPS_GOOD.replace("prod-two", "gamma"),
-            _OPS_SPEC: _SPEC_TEXT,
-        }
-    )
-    good = Example(files={_OPS: _OPS_GOOD, _OPS_SPEC: _SPEC_TEXT})
+    bad = _ops_example(_OPS_GOOD.replace("prod-two", "gamma"))
+    good = _ops_example()
 
     def check_ops(self, ops: _OpsFile) -> Iterable[Finding]:
         specs: dict[Path, YamlDocument] = {}
@@ -1070,8 +1063,8 @@ class OpsValueInvalid(OpsRule):
     why = "Proton refuses values past these limits, and a branch name git cannot have never matches a push."
     fix = "Use the exact name of an existing branch."
     source = "OPS-04, API-17, API-19, [API] SM:GitBranchName, SM:OpsFilePath; git check-ref-format"
-    bad = Example(files={_OPS: _OPS_GOOD.replace("branch: main", "branch: release 1.0"), _OPS_SPEC: _SPEC_TEXT})
-    good = Example(files={_OPS: _OPS_GOOD, _OPS_SPEC: _SPEC_TEXT})
+    bad = _ops_example(_OPS_GOOD.replace("branch: main", "branch: release 1.0"))
+    good = _ops_example()
 
     def check_ops(self, ops: _OpsFile) -> Iterable[Finding]:
         rel = os.path.relpath(os.path.abspath(ops.path), ops.root).replace(os.sep, "/")
@@ -1107,8 +1100,8 @@ class OpsNameInvalid(OpsRule):
     why = "Proton cannot create or find a service or instance with any other name, so it is never synced."
     fix = "Use letters, digits, `-` and `_`, starting with a letter or digit (no spaces or dots)."
     source = "OPS-05, API-01, [API] SM:ResourceName"
-    bad = Example(files={_OPS: _OPS_GOOD.replace("frontend-svc:", "Frontend Svc:"), _OPS_SPEC: _SPEC_TEXT})
-    good = Example(files={_OPS: _OPS_GOOD, _OPS_SPEC: _SPEC_TEXT})
+    bad = _ops_example(_OPS_GOOD.replace("frontend-svc:", "Frontend Svc:"))
+    good = _ops_example()
 
     def check_ops(self, ops: _OpsFile) -> Iterable[Finding]:
         data = ops.doc.data
