@@ -15,6 +15,7 @@ processes, `proton-lint --version` and a full `proton-lint check PATH` (cold sta
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import subprocess
@@ -57,14 +58,23 @@ def floor(root: Path) -> int:
 
 
 def timed_pair(first, second, runs: int) -> tuple[list[float], list[float]]:
-    """Time two functions alternately, so that noise on the machine hits both alike."""
+    """Time two functions alternately, so that noise on the machine hits both alike.
+
+    The cyclic garbage collector is off while timing (as in the `proton-lint` process, which
+    never needs it) and collects between runs, so that neither side pays for the other's garbage.
+    """
     first(), second()  # warm-up: imports, caches, OS page cache
     a, b = [], []
-    for _ in range(runs):
-        for fn, samples in ((first, a), (second, b)):
-            start = time.perf_counter()
-            fn()
-            samples.append((time.perf_counter() - start) * 1000)
+    gc.disable()
+    try:
+        for _ in range(runs):
+            for fn, samples in ((first, a), (second, b)):
+                gc.collect()
+                start = time.perf_counter()
+                fn()
+                samples.append((time.perf_counter() - start) * 1000)
+    finally:
+        gc.enable()
     return a, b
 
 
