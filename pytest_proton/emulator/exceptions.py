@@ -1,0 +1,63 @@
+"""Proton's seven error shapes as moto JSON errors (``{"__type": name, "message": ...}``).
+
+The model gives none of them an ``httpStatusCode``; client errors answer 400 and the one server
+fault (InternalServerException, ``fault: true`` in the model) answers 500.
+"""
+
+from __future__ import annotations
+
+from moto.core.exceptions import JsonRESTError
+
+
+class ProtonError(JsonRESTError):
+    """Base class: the subclass's name is the ``__type`` botocore parses into ``Error.Code``."""
+
+    code = 400  # HTTP status (werkzeug's HTTPException attribute)
+
+    def __init__(self, message: str) -> None:
+        super().__init__(type(self).__name__, message)
+
+
+class ValidationException(ProtonError):
+    """Invalid input: pattern, length, enum, range, token or parameter mismatch."""
+
+
+class ResourceNotFoundException(ProtonError):
+    """The named resource does not exist."""
+
+
+class ConflictException(ProtonError):
+    """A state conflict: the resource is busy, modified or still in use."""
+
+
+class ServiceQuotaExceededException(ProtonError):
+    """A quota was exceeded."""
+
+
+class AccessDeniedException(ProtonError):
+    """Only raised by fault injection: the emulator does not model IAM."""
+
+
+class ThrottlingException(ProtonError):
+    """Only raised by fault injection; botocore retries it."""
+
+
+class InternalServerException(ProtonError):
+    """A server fault."""
+
+    code = 500
+
+
+class UnknownOperationException(ProtonError):
+    """Not a Proton shape: what AWS JSON services answer for an ``X-Amz-Target`` they do not know."""
+
+
+ERROR_CLASSES: tuple[type[ProtonError], ...] = (
+    ValidationException,
+    ResourceNotFoundException,
+    ConflictException,
+    ServiceQuotaExceededException,
+    AccessDeniedException,
+    ThrottlingException,
+    InternalServerException,
+)
