@@ -28,7 +28,10 @@ class ProtonBackend(BaseBackend):
         self.clock: Clock | None = None  # None: the process-wide clock (see clock.py)
         self.templates: dict[TemplateKind, dict[str, Template]] = {ENVIRONMENT_TEMPLATE: {}, SERVICE_TEMPLATE: {}}
         # Metadata of deleted templates, returned by a retried delete (the seed's idempotent deletes).
-        self.deleted_templates: dict[TemplateKind, dict[str, Template]] = {ENVIRONMENT_TEMPLATE: {}, SERVICE_TEMPLATE: {}}
+        self.deleted_templates: dict[TemplateKind, dict[str, Template]] = {
+            ENVIRONMENT_TEMPLATE: {},
+            SERVICE_TEMPLATE: {},
+        }
         self.tags = TagStore()
 
     def now(self) -> datetime:

@@ -6,8 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 import botocore.session
-from botocore.exceptions import OperationNotFoundError
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, OperationNotFoundError, ServiceModel
 
 SERVICE_NAME = "proton"
 

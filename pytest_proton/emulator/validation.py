@@ -8,7 +8,7 @@ field is named; values of sensitive members are left out, as AWS does.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import regex
@@ -32,7 +32,7 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(text: str) -> regex.Pattern[str]:
     # The model's patterns are Java regexes matched against the whole value; `regex` accepts
     # the constructs Python's `re` lacks.
@@ -86,13 +86,13 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
     if shape.type_name == "string":
         _check_string(meta, value, path, problems, show)
     elif shape.type_name in ("integer", "long", "double", "float"):
-        _check_range(meta, value, path, problems, show, "value")
+        _check_range(meta, value, path, problems, show, what="value")
     elif isinstance(shape, ListShape):
-        _check_range(meta, len(value), path, problems, show, "length", value)
+        _check_range(meta, len(value), path, problems, show, what="length", value=value)
         for index, item in enumerate(value, start=1):
             _check(shape.member, item, f"{path}.{index}.member", problems)
     elif isinstance(shape, MapShape):
-        _check_range(meta, len(value), path, problems, show, "length", value)
+        _check_range(meta, len(value), path, problems, show, what="length", value=value)
         for key, item in value.items():
             _check(shape.key, key, f"{path}.{key}.key", problems)
             _check(shape.value, item, f"{path}.{key}.value", problems)
@@ -105,14 +105,14 @@ def _check_string(meta: dict[str, Any], value: str, path: str, problems: list[st
     if enum and value not in enum:
         problems.append(_describe(path, f"Member must satisfy enum value set: [{', '.join(enum)}]", value, show))
         return
-    _check_range(meta, len(value), path, problems, show, "length", value)
+    _check_range(meta, len(value), path, problems, show, what="length", value=value)
     pattern = meta.get("pattern")
     if pattern and not _pattern(pattern).fullmatch(value):
         problems.append(_describe(path, f"Member must satisfy regular expression pattern: {pattern}", value, show))
 
 
 def _check_range(
-    meta: dict[str, Any], size: float, path: str, problems: list[str], show: bool, what: str, value: Any = None
+    meta: dict[str, Any], size: float, path: str, problems: list[str], show: bool, *, what: str, value: Any = None
 ) -> None:
     shown = size if value is None else value
     if "min" in meta and size < meta["min"]:
