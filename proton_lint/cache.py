@@ -176,3 +176,24 @@ def finding_from_json(data: dict) -> Finding:
 
 #: The cache of the current run, for cfn-lint results (set by the engine, also in workers).
 active: ResultCache | None = None
+#: Files read during the run besides the linted trees (specs beside them, named in the config):
+#: a cached run is valid only while they are unchanged. None when nothing is recording.
+reads: set[str] | None = None
+
+
+def record_read(path: Path | str) -> None:
+    """Note that the run's findings depend on this file (no-op when no run is recording)."""
+    if reads is not None:
+        reads.add(os.path.abspath(path))
+
+
+def file_hashes(paths: Iterable[str]) -> dict[str, str]:
+    """sha256 of each file, "" for a file that cannot be read."""
+    out = {}
+    for path in sorted(paths):
+        try:
+            with open(path, "rb") as handle:
+                out[path] = hashlib.sha256(handle.read()).hexdigest()
+        except OSError:
+            out[path] = ""
+    return out

@@ -52,6 +52,9 @@ class Rendering:
     values: RenderValues
     result: RenderResult
     context: dict = field(default_factory=dict, repr=False)
+    #: the sample spec used (None: the schema's defaults) and the service instance rendered
+    spec: Any = None
+    instance: str | None = None
 
 
 # -- fake outputs ------------------------------------------------------------------------------
@@ -231,10 +234,19 @@ def _input_type(schema_root: dict) -> tuple[str | None, dict | None]:
     return input_type(schema_root, "environment_input_type")
 
 
-def _render(bundle: Bundle, rel: str, kind: TemplateKind, label: str, values: RenderValues) -> Rendering:
+def _render(
+    bundle: Bundle,
+    rel: str,
+    kind: TemplateKind,
+    label: str,
+    values: RenderValues,
+    *,
+    spec: Any = None,
+    instance: str | None = None,
+) -> Rendering:
     context = build_context(kind, values)
     result = render(bundle.read_text(rel), context, template_name=bundle.display(rel))
-    return Rendering(bundle, rel, kind, label, values, result, context)
+    return Rendering(bundle, rel, kind, label, values, result, context, spec, instance)
 
 
 def renderings(bundle: Bundle) -> list[Rendering]:
@@ -268,7 +280,7 @@ def _environment_renderings(bundle: Bundle, templates: list[tuple[str, TemplateK
         env = EnvironmentValues(name=f"{_template_name(bundle)}-env", inputs=resolved.environment or {})
         for rel, kind in templates:
             if kind is TemplateKind.ENVIRONMENT:
-                out.append(_render(bundle, rel, kind, _label(spec), RenderValues(environment=env)))
+                out.append(_render(bundle, rel, kind, _label(spec), RenderValues(environment=env), spec=spec))
     return out
 
 
@@ -302,6 +314,8 @@ def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]
                     kind,
                     _label(spec, f"instance {inst.name}"),
                     RenderValues(environment=env, service=service, service_instance=values),
+                    spec=spec,
+                    instance=inst.name,
                 )
                 out.append(rendering)
                 rendered.update(_outputs_of_rendered(rendering.result.text))
@@ -309,7 +323,7 @@ def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]
                     attached = InstanceValues(inst.name, inst.inputs, env, component=component)
                     label = _label(spec, f"instance {inst.name} with component {component.name}")
                     values_with = RenderValues(environment=env, service=service, service_instance=attached)
-                    out.append(_render(bundle, rel, kind, label, values_with))
+                    out.append(_render(bundle, rel, kind, label, values_with, spec=spec, instance=inst.name))
             for source in sources:
                 for read in _read_names(source, "service_instances", None, "outputs"):
                     rendered.setdefault(read, None)
@@ -318,7 +332,7 @@ def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]
             instances.append(values)
         for rel, kind in pipeline_templates:
             values = RenderValues(service=service, pipeline_inputs=resolved.pipeline or {}, service_instances=instances)
-            out.append(_render(bundle, rel, kind, _label(spec, "pipeline"), values))
+            out.append(_render(bundle, rel, kind, _label(spec, "pipeline"), values, spec=spec))
     return out
 
 

@@ -185,12 +185,14 @@ class Linter:
     def _check_all(self, repo: Repository) -> list[Finding]:
         """Every bundle and repository finding: from the cache when nothing changed, else computed."""
         store = cache.ResultCache(self.options.cache_root) if self.options.cache_root is not None else None
-        key = self._run_key(repo) if store is not None else ""
-        if store is not None:
+        # a git revision can move under the same name: --compat-base runs are not stored whole
+        whole_runs = store is not None and self.options.compat_base is None
+        key = self._run_key(repo) if whole_runs else ""
+        if whole_runs:
             stored = store.get("run", key)
-            if isinstance(stored, list):
-                return [cache.finding_from_json(item) for item in stored]
-        cache.active = store
+            if isinstance(stored, dict) and cache.file_hashes(stored.get("deps", {})) == stored.get("deps"):
+                return [cache.finding_from_json(item) for item in stored.get("findings", [])]
+        cache.active, cache.reads = store, set()
         try:
             findings: list[Finding] = []
             if self.options.jobs > 1 and len(repo.bundles) > 1:
@@ -199,10 +201,11 @@ class Linter:
                 for bundle in repo.bundles:
                     findings.extend(self.check_bundle(bundle))
             findings.extend(self.check_repository(repo))
+            deps = cache.file_hashes(cache.reads)
         finally:
-            cache.active = None
-        if store is not None and not any(f.rule == INTERNAL_ERROR for f in findings):
-            store.put("run", key, [cache.finding_to_json(f) for f in findings])
+            cache.active, cache.reads = None, None
+        if whole_runs and not any(f.rule == INTERNAL_ERROR for f in findings):
+            store.put("run", key, {"deps": deps, "findings": [cache.finding_to_json(f) for f in findings]})
         return findings
 
     def _run_key(self, repo: Repository) -> str:
@@ -242,7 +245,12 @@ class Linter:
         init = (self.options, repo)
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
             chunks = pool.map(_check_in_worker, range(count), chunksize=max(1, count // (workers * 4)))
-            return [finding for chunk in chunks for finding in chunk]
+            findings: list[Finding] = []
+            for chunk, reads in chunks:
+                findings.extend(chunk)
+                if cache.reads is not None:
+                    cache.reads.update(reads)
+            return findings
 
 
 @contextmanager
@@ -273,7 +281,11 @@ def _init_worker(options: LintOptions, repo: Repository) -> None:
         cache.active = cache.ResultCache(options.cache_root)  # cfn-lint results, shared through files
 
 
-def _check_in_worker(index: int) -> list[Finding]:
+def _check_in_worker(index: int) -> tuple[list[Finding], set[str]]:
+    """One bundle's findings, and the files outside the linted trees that checking it read."""
     assert _worker is not None and _worker_repo is not None
+    cache.reads = set()
     with _gc_paused():
-        return _worker.check_bundle(_worker_repo.bundles[index])
+        findings = _worker.check_bundle(_worker_repo.bundles[index])
+    reads, cache.reads = cache.reads, None
+    return findings, reads

@@ -62,26 +62,33 @@ def run_render(args: Any, out: TextIO, err: TextIO) -> int:
     )
     if not bundles:
         raise RenderCommandError(f"{target}: no Proton bundle found there")
+    wanted_specs = {s.resolve() for s in args.spec or ()}
     chosen = []
     for bundle in bundles:
         for rendering in renderings(bundle):
-            if args.spec and not any(str(s) in rendering.label or s.name in rendering.label for s in args.spec):
+            spec_path = rendering.spec.path.resolve() if rendering.spec is not None else None
+            if wanted_specs and spec_path not in wanted_specs:
                 continue
-            if args.instance and f"instance {args.instance}" not in rendering.label:
+            if args.instance and rendering.instance != args.instance:
                 continue
             chosen.append(rendering)
     if not chosen:
         what = f" for instance {args.instance!r}" if args.instance else ""
         raise RenderCommandError(f"{target}: nothing to render{what} (no jinja templates, or no such instance)")
     destination: Path = args.out
+    _refuse_unsafe(destination, [target, repo_root, Path.cwd()])
     if destination.exists() and any(destination.iterdir()):
         if not args.force:
             raise RenderCommandError(f"{destination} exists and is not empty; choose another --out or add --force")
         shutil.rmtree(destination)
     failed = 0
+    written: set[Path] = set()
     for rendering in chosen:
-        bundle_name = _slug(rendering.bundle.template_name or Path(rendering.bundle.root).name)
-        folder = destination / bundle_name / _slug(rendering.label.split("/")[-1].replace(".yaml", ""))
+        folder = destination / _output_folder(rendering)
+        if folder / rendering.rel in written:
+            raise RenderCommandError(
+                f"two renderings would both write {folder / rendering.rel}; render them separately"
+            )
         if not rendering.result.ok:
             failed += 1
             for error in rendering.result.errors:
@@ -90,12 +97,71 @@ def run_render(args: Any, out: TextIO, err: TextIO) -> int:
                 err.write(f"{where}: cannot render ({rendering.label}): {error.message}\n")
             continue
         file = folder / rendering.rel
+        written.add(file)
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(rendering.result.text or "", encoding="utf-8")
         context = folder / (rendering.rel + ".context.json")
         context.write_text(json.dumps(_jsonable(rendering.context), indent=2, sort_keys=True) + "\n", encoding="utf-8")
         out.write(f"{file}\n")
+        placeholders = _placeholders(rendering)
+        if placeholders:
+            err.write(
+                f"proton-lint: note: {file} uses values no deployment gave it ({', '.join(placeholders)}); "
+                "replace them before deploying\n"
+            )
     return 1 if failed else 0
+
+
+def _refuse_unsafe(destination: Path, protected: list[Path]) -> None:
+    """--out must not be, contain, or lie inside what it could destroy (the bundle, the repository)."""
+    out = destination.resolve()
+    cwd = Path.cwd().resolve()
+    for given in protected:
+        place = given.resolve()
+        inside_protected = place in out.parents and place != cwd
+        if out == place or out in place.parents or inside_protected:
+            raise RenderCommandError(f"--out {destination} overlaps {place}; choose a separate folder")
+
+
+def _output_folder(rendering: Any) -> Path:
+    """``<template>/<vN>/<spec path without suffix>/<instance, pipeline or environment>``.
+
+    Unique per template version, spec file and instance; the spec path is relative to the
+    template's folder, so ``spec/spec.yaml`` beside ``v1/`` gives ``spec/spec``.
+    """
+    bundle = rendering.bundle
+    root = Path(bundle.root).resolve() if not isinstance(bundle.root, str) or "!/" not in bundle.root else None
+    parts = [_slug(bundle.template_name or Path(bundle.root).name)]
+    if bundle.version_dir:
+        parts.append(_slug(bundle.version_dir))
+    if rendering.spec is None:
+        parts.append("defaults")
+    else:
+        base = root.parent if root is not None and bundle.version_dir else root
+        spec_path = Path(rendering.spec.path).resolve().with_suffix("")
+        try:
+            relative = spec_path.relative_to(base) if base is not None else Path(spec_path.name)
+        except ValueError:
+            relative = Path(spec_path.name)
+        parts += [_slug(p) for p in relative.parts if p not in ("..", ".")]
+    parts.append(
+        _slug(rendering.instance or ("pipeline" if rendering.label.endswith("pipeline") else rendering.kind.value))
+    )
+    return Path(*parts)
+
+
+def _placeholders(rendering: Any) -> list[str]:
+    """Values that proton-lint invented for this rendering (outputs of resources never deployed)."""
+    values = rendering.values
+    found = []
+    env = values.environment or (values.service_instance.environment if values.service_instance else None)
+    if env is not None and env.outputs:
+        found.append("environment.outputs")
+    if values.service_instances and any(i.outputs for i in values.service_instances):
+        found.append("service_instances[].outputs")
+    if values.service is not None and values.service.repository_connection_arn:
+        found.append("service repository")
+    return found
 
 
 __all__ = ["RenderCommandError", "run_render"]

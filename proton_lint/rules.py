@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 RULE_ID = re.compile(r"^(?:[A-Z]{2,}[0-9]{3,4}|CFN:[EWI][0-9]{4})$")
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+#: what may follow a sub-rule prefix such as ``CFN:`` in a selector: nothing, E, E3, ..., E3002
+SUBRULE_ID = re.compile(r"^([EWI][0-9]{0,4})?$")
 
 #: The base bundles that rule examples are laid over (see proton_lint.testing).
 EXAMPLE_BASES = (
@@ -223,7 +225,7 @@ class RuleRegistry:
         upper = sel.upper()
         return (
             upper == "ALL"
-            or any(r.subrule_prefix and upper.startswith(r.subrule_prefix) for r in self._by_id.values())
+            or any(r.subrule_prefix and upper.startswith(r.subrule_prefix.rstrip(":")) for r in self._by_id.values())
             or sel.lower() in self._by_slug
             or any(rid.upper().startswith(upper) for rid in self._by_id)
         )
@@ -233,8 +235,14 @@ class RuleRegistry:
         sel = selector.strip()
         if sel.upper() == "ALL":
             return list(self)
-        by_prefix = [r for r in self if r.subrule_prefix and sel.upper().startswith(r.subrule_prefix)]
+        by_prefix = [r for r in self if r.subrule_prefix and sel.upper().startswith(r.subrule_prefix.rstrip(":"))]
         if by_prefix:
+            tail = sel.upper()[len(by_prefix[0].subrule_prefix.rstrip(":")) :].lstrip(":")
+            if not SUBRULE_ID.match(tail):
+                raise SelectionError(
+                    f"{selector!r} is not a {by_prefix[0].subrule_prefix}<ID> selector; use e.g. "
+                    f"{by_prefix[0].subrule_prefix}E3002 or a prefix such as {by_prefix[0].subrule_prefix}E3"
+                )
             return by_prefix
         if sel.lower() in self._by_slug:
             return [self._by_slug[sel.lower()]]

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from proton_lint.bundle import PIPELINE_INFRA, SKIP_DIRS, Bundle, BundleKind, display_path
+from proton_lint.cache import record_read
 from proton_lint.findings import Span
 from proton_lint.schema import ref_target, to_json_schema, validator_for
 from proton_lint.source import YamlDocument, YamlProblem, parse_yaml_shared
@@ -188,6 +189,7 @@ def _read_doc(path: Path) -> YamlDocument:
                 YamlProblem("refused", f"refused to load: larger than {MAX_READ_BYTES:,} bytes", Span(1, 1))
             )
             return doc
+        record_read(path)
         return parse_yaml_shared(path.read_bytes())
     except OSError as exc:
         doc = YamlDocument(text="")
@@ -1045,6 +1047,7 @@ def _find_samples(index: SpecIndex, bundles: list[Bundle], dirs: dict[int, Path 
             if display not in owners:
                 try:
                     data = path.read_bytes()
+                    record_read(path)
                 except OSError:
                     continue
                 flavour = "codebuild" if path.name == CODEBUILD_INPUTS else "terraform"

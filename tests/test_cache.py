@@ -61,3 +61,29 @@ def test_entries_signed_elsewhere_are_ignored(repo: Path, tmp_path_factory) -> N
             stored["body"] = "[]"  # claims: no findings
             entry.write_text(json.dumps(stored))
     assert probe(repo, home=tmp_path_factory.mktemp("two")).startswith("1 ")
+
+
+def test_a_spec_outside_the_linted_folder_invalidates_the_cached_run(tmp_path: Path, tmp_path_factory) -> None:
+    """Specs are found beside ``vN/``: linting ``env/v1`` reads ``env/spec/spec.yaml`` too."""
+    (tmp_path / ".git").mkdir()
+    write_bundle(tmp_path / "env" / "v1")
+    spec = tmp_path / "env" / "spec" / "spec.yaml"
+    spec.parent.mkdir()
+    spec.write_text('proton: EnvironmentSpec\nspec:\n  vpc_cidr: "10.0.0.0/16"\n')
+    home = tmp_path_factory.mktemp("home")
+    env = {**os.environ, "XDG_CACHE_HOME": str(home)}
+
+    def check(*extra: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "proton_lint", "check", "env/v1", "--format", "parseable", *extra],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        return done.stdout
+
+    assert "PL402" not in check()
+    spec.write_text('proton: EnvironmentSpec\nspec:\n  vpc_cidr: "not a cidr"\n')
+    assert "PL402" in check()
+    assert check() == check("--no-cache")

@@ -48,4 +48,13 @@ def test_every_instance_is_rendered_and_existing_output_is_kept(tmp_path: Path, 
     assert main(["render", str(root), "--out", str(out)]) == 2
     assert "not empty" in capsys.readouterr().err and (out / "keep.txt").read_text() == "mine"
     assert main(["render", str(root), "--out", str(out), "--instance", "api-prod", "--force"]) == 0
-    assert [Path(p).parent.parent.name for p in capsys.readouterr().out.split()] == ["spec-instance-api-prod"]
+    (written,) = capsys.readouterr().out.split()
+    assert Path(written).relative_to(out).parts[:5] == ("svc", "v1", "spec", "spec", "api-prod")
+
+
+def test_render_refuses_an_output_folder_that_overlaps_the_sources(tmp_path: Path, capsys) -> None:
+    root = write_bundle(tmp_path / "repo" / "env" / "v1")
+    for out in (tmp_path / "repo", root, root / "rendered"):
+        assert main(["render", str(root), "--out", str(out), "--force", "--repo", str(tmp_path / "repo")]) == 2
+        assert "overlaps" in capsys.readouterr().err
+    assert (root / "schema" / "schema.yaml").is_file()

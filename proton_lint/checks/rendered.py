@@ -137,8 +137,6 @@ class RenderedYamlInvalid(Rule):
         found = []
         for rendering, text in _rendered_texts(bundle):
             for problem in parse_yaml(text).problems:
-                if problem.kind == "duplicate-key":
-                    continue  # cfn-lint reports duplicate keys in templates (E0000)
                 line = rendering.result.source_line(problem.span.line)
                 found.append(
                     self.finding(
@@ -296,10 +294,15 @@ def _cfn_selection(options: Any) -> Any:
     """Whether a ``CFN:...`` ID is selected, from the run's --select/--extend-select/--ignore."""
     if options is None:
         return lambda _rule: True
+
+    def cfn(selector: str) -> str | None:  # "CFN", "cfn:e3" -> "CFN:", "CFN:E3"
+        upper = selector.strip().upper()
+        return "CFN:" + upper[3:].lstrip(":") if upper.startswith("CFN") else None
+
     chosen = [*options.select, *options.extend_select]
-    explicit = [s.upper() for s in chosen if s.upper().startswith("CFN:")]
+    explicit = [c for c in map(cfn, chosen) if c is not None]
     whole = any(s.upper() == "ALL" or CfnLint.id.startswith(s.upper()) or s.lower() == CfnLint.slug for s in chosen)
-    ignored = [s.upper() for s in options.ignore if s.upper().startswith("CFN:")]
+    ignored = [c for c in map(cfn, options.ignore) if c is not None]
 
     def allowed(rule: str) -> bool:
         if any(rule.startswith(s) for s in ignored):
