@@ -8,6 +8,9 @@ parameters differ from the original request's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pytest_proton.emulator.exceptions import ConflictException, ValidationException
@@ -36,3 +39,53 @@ def check_retry(existing: IdempotentResource, params: dict[str, Any], kind: str,
         )
     if existing.modified:
         raise ConflictException(f"The {kind} '{name}' was modified since it was created; the create cannot be retried")
+
+
+# Client-token creates ---------------------------------------------------------------------------
+# CreateEnvironmentTemplateVersion, CreateServiceTemplateVersion, CreateEnvironmentAccountConnection:
+# same token and parameters -> the original resource; same token, other parameters ->
+# ValidationException (IdempotentParameterMismatch); tokens expire 8 hours after the request; once
+# the original resource is deleted a retry creates a new one.
+
+CLIENT_TOKEN_TTL = timedelta(hours=8)
+
+
+@dataclass
+class _TokenEntry:
+    issued_at: datetime
+    request: dict[str, Any]
+    resource: Any
+
+
+class ClientTokens:
+    """Client tokens of one backend, per operation; the resource is kept to answer retries."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], _TokenEntry] = {}
+
+    def lookup(self, operation: str, params: dict[str, Any], now: datetime, alive: Callable[[Any], bool]) -> Any | None:
+        """The resource an earlier request with this token created, or None if a new one is due.
+
+        ``alive(resource)`` says whether that resource still exists; a mismatch raises.
+        """
+        token = params.get("clientToken")
+        if not token:
+            return None
+        entry = self._entries.get((operation, token))
+        if entry is None or now - entry.issued_at >= CLIENT_TOKEN_TTL or not alive(entry.resource):
+            return None
+        if _token_request(params) != entry.request:
+            raise ValidationException(
+                f"IdempotentParameterMismatch: client token '{token}' was used for a {operation} "
+                "request with other parameters"
+            )
+        return entry.resource
+
+    def remember(self, operation: str, params: dict[str, Any], now: datetime, resource: Any) -> None:
+        token = params.get("clientToken")
+        if token:
+            self._entries[(operation, token)] = _TokenEntry(now, _token_request(params), resource)
+
+
+def _token_request(params: dict[str, Any]) -> dict[str, Any]:
+    return canonical_request({key: value for key, value in params.items() if key != "clientToken"})

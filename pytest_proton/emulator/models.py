@@ -8,12 +8,26 @@ from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
 
+from pytest_proton.emulator import bundles
 from pytest_proton.emulator.arns import build_arn, parse_arn
 from pytest_proton.emulator.clock import Clock, get_clock
-from pytest_proton.emulator.exceptions import ConflictException, ResourceNotFoundException
-from pytest_proton.emulator.idempotency import canonical_request, check_retry
+from pytest_proton.emulator.exceptions import (
+    ConflictException,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+    ValidationException,
+)
+from pytest_proton.emulator.idempotency import ClientTokens, canonical_request, check_retry
 from pytest_proton.emulator.tags import TagStore, tags_to_dict
 from pytest_proton.emulator.templates import ENVIRONMENT_TEMPLATE, SERVICE_TEMPLATE, Template, TemplateKind
+from pytest_proton.emulator.versions import (
+    DRAFT,
+    MAX_VERSIONS_PER_TEMPLATE,
+    PUBLISHED,
+    REGISTRATION_IN_PROGRESS,
+    TemplateVersion,
+    version_label,
+)
 
 
 class ProtonBackend(BaseBackend):
@@ -32,6 +46,12 @@ class ProtonBackend(BaseBackend):
             ENVIRONMENT_TEMPLATE: {},
             SERVICE_TEMPLATE: {},
         }
+        # Metadata of deleted versions, keyed by (template name, "major.minor"), for retried deletes.
+        self.deleted_versions: dict[TemplateKind, dict[tuple[str, str], TemplateVersion]] = {
+            ENVIRONMENT_TEMPLATE: {},
+            SERVICE_TEMPLATE: {},
+        }
+        self.client_tokens = ClientTokens()
         self.tags = TagStore()
 
     def now(self) -> datetime:
@@ -96,6 +116,164 @@ class ProtonBackend(BaseBackend):
         self.deleted_templates[kind][name] = template
         return template
 
+    # Template versions -------------------------------------------------------------------------
+
+    def create_template_version(self, kind: TemplateKind, params: dict[str, Any]) -> TemplateVersion:
+        operation = f"Create{'Environment' if kind is ENVIRONMENT_TEMPLATE else 'Service'}TemplateVersion"
+        now = self.now()
+        template = self.get_template(kind, params["templateName"])
+        original = self.client_tokens.lookup(operation, params, now, self._version_alive)
+        if original is not None:
+            return original  # type: ignore[no-any-return]
+        if len(template.versions) >= MAX_VERSIONS_PER_TEMPLATE:
+            raise ServiceQuotaExceededException(
+                f"The {kind.label} '{template.name}' already has {MAX_VERSIONS_PER_TEMPLATE} versions"
+            )
+        compatible = params.get("compatibleEnvironmentTemplates")
+        if kind is SERVICE_TEMPLATE:
+            self._check_compatible_templates(compatible or [])
+        majors = {version.major for version in template.versions.values()}
+        if params.get("majorVersion") is None:
+            major, minor = max(majors, default=0) + 1, 0
+        else:
+            major = int(params["majorVersion"])
+            if major not in majors:
+                raise ResourceNotFoundException(
+                    f"The {kind.label} '{template.name}' has no major version {major}; "
+                    "omit majorVersion to create a new major version"
+                )
+            minor = 1 + max(version.minor for version in template.versions.values() if version.major == major)
+        label = version_label(major, minor)
+        version = TemplateVersion(
+            kind=kind,
+            template_name=template.name,
+            major=major,
+            minor=minor,
+            arn=self.arn(kind.arn_type, f"{template.name}:{label}"),
+            created_at=now,
+            last_modified_at=now,
+            source=dict(params["source"]),
+            status=REGISTRATION_IN_PROGRESS,
+            description=params.get("description"),
+            compatible_environment_templates=[dict(entry) for entry in compatible or []],
+            supported_component_sources=params.get("supportedComponentSources"),
+        )
+        self.tags.set(version.arn, tags_to_dict(params.get("tags")))
+        template.versions[label] = version
+        self.deleted_versions[kind].pop((template.name, label), None)
+        self.client_tokens.remember(operation, params, now, version)
+        return version
+
+    def _version_alive(self, version: TemplateVersion) -> bool:
+        template = self.templates[version.kind].get(version.template_name)
+        return template is not None and template.versions.get(version.label) is version
+
+    def _check_compatible_templates(self, entries: list[dict[str, str]]) -> None:
+        """Every compatible environment template + major version must exist."""
+        for entry in entries:
+            template = self.templates[ENVIRONMENT_TEMPLATE].get(entry["templateName"])
+            major = int(entry["majorVersion"])
+            if template is None or not any(version.major == major for version in template.versions.values()):
+                raise ResourceNotFoundException(
+                    f"The compatible environment template '{entry['templateName']}' "
+                    f"major version {entry['majorVersion']} was not found"
+                )
+
+    def settle_version(self, version: TemplateVersion) -> TemplateVersion:
+        """Finish registration of a version still in REGISTRATION_IN_PROGRESS (see bundles.py)."""
+        if version.status == REGISTRATION_IN_PROGRESS:
+            outcome = bundles.register_bundle(self, version)
+            version.status = outcome.status
+            version.status_message = outcome.message
+            version.schema = outcome.schema
+        return version
+
+    def get_template_version(self, kind: TemplateKind, name: str, major: str, minor: str) -> TemplateVersion:
+        template = self.get_template(kind, name)
+        version = template.versions.get(version_label(int(major), int(minor)))
+        if version is None:
+            raise ResourceNotFoundException(f"The {kind.label} version '{name}:{major}.{minor}' was not found")
+        return self.settle_version(version)
+
+    def list_template_versions(self, kind: TemplateKind, name: str, major: str | None) -> list[TemplateVersion]:
+        template = self.get_template(kind, name)
+        versions = [v for v in template.versions.values() if major is None or v.major == int(major)]
+        return [self.settle_version(version) for version in versions]
+
+    def recommended_minor(self, version: TemplateVersion) -> int | None:
+        """The highest published minor of ``version``'s major, if any."""
+        template = self.templates[version.kind].get(version.template_name)
+        published = [
+            v.minor
+            for v in (template.versions.values() if template else [])
+            if v.major == version.major and v.status == PUBLISHED
+        ]
+        return max(published, default=None)
+
+    def version_dict(self, version: TemplateVersion) -> dict[str, Any]:
+        return version.to_dict(self.recommended_minor(version))
+
+    def update_template_version(self, kind: TemplateKind, params: dict[str, Any]) -> TemplateVersion:
+        version = self.get_template_version(
+            kind, params["templateName"], params["majorVersion"], params["minorVersion"]
+        )
+        status = params.get("status")
+        if status is not None and status != version.status:
+            if status not in (DRAFT, PUBLISHED):
+                raise ValidationException(
+                    f"Value '{status}' at 'status' failed to satisfy constraint: "
+                    "a template version can only be set to DRAFT or PUBLISHED"
+                )
+            if not (version.status == DRAFT and status == PUBLISHED):
+                raise ConflictException(
+                    f"The {kind.label} version '{version.template_name}:{version.label}' is {version.status} "
+                    f"and cannot become {status}; only DRAFT -> PUBLISHED is allowed"
+                )
+        if kind is SERVICE_TEMPLATE and params.get("compatibleEnvironmentTemplates") is not None:
+            self._check_compatible_templates(params["compatibleEnvironmentTemplates"])
+            version.compatible_environment_templates = [dict(e) for e in params["compatibleEnvironmentTemplates"]]
+        if kind is SERVICE_TEMPLATE and "supportedComponentSources" in params:
+            version.supported_component_sources = params["supportedComponentSources"]
+        if "description" in params:
+            version.description = params["description"]
+        if status is not None:
+            version.status = status
+        version.last_modified_at = self.now()
+        self._update_recommended(kind, version.template_name)
+        return version
+
+    def _update_recommended(self, kind: TemplateKind, name: str) -> None:
+        """The template's recommendedVersion: its highest published major.minor (LC-04)."""
+        template = self.templates[kind][name]
+        published = [(v.major, v.minor) for v in template.versions.values() if v.status == PUBLISHED]
+        template.recommended_version = version_label(*max(published)) if published else None
+
+    def delete_template_version(self, kind: TemplateKind, name: str, major: str, minor: str) -> TemplateVersion | None:
+        """Delete and return the version (§9.3); a retry returns the deleted one, a never-seen one None."""
+        label = version_label(int(major), int(minor))
+        template = self.templates[kind].get(name)
+        version = template.versions.get(label) if template else None
+        if template is None or version is None:
+            return self.deleted_versions[kind].get((name, label))
+        self.settle_version(version)
+        others = [v for v in template.versions.values() if v is not version]
+        where = f"The {kind.label} version '{name}:{label}'"
+        if template.recommended_version == label and others:
+            raise ConflictException(
+                f"{where} is the Recommended version; it can only be deleted when no other version exists"
+            )
+        if self.recommended_minor(version) == version.minor and any(v.major == version.major for v in others):
+            raise ConflictException(
+                f"{where} is the Recommended minor version of major {major}; it can only be deleted "
+                "when no other minor version of that major exists"
+            )
+        # LC-10 (no environments, instances or pipelines on the version) applies once those exist.
+        del template.versions[label]
+        self.tags.drop(version.arn)
+        self.deleted_versions[kind][(name, label)] = version
+        self._update_recommended(kind, name)
+        return version
+
     # Tags --------------------------------------------------------------------------------------
 
     def taggable_arn(self, arn: str) -> str:
@@ -103,7 +281,10 @@ class ProtonBackend(BaseBackend):
         parsed = parse_arn(arn)
         if parsed and parsed.region == self.region_name and parsed.account == self.account_id:
             for kind, store in self.templates.items():
-                if parsed.resource_type == kind.arn_type and parsed.resource_id in store:
+                if parsed.resource_type != kind.arn_type:
+                    continue
+                name, _, label = parsed.resource_id.partition(":")
+                if name in store and (not label or label in store[name].versions):
                     return arn
         raise ResourceNotFoundException(f"The resource '{arn}' was not found")
 

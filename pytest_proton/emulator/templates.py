@@ -34,7 +34,7 @@ class Template:
     provisioning: str | None = None
     recommended_version: str | None = None
     modified: bool = False
-    versions: dict[str, Any] = field(default_factory=dict)  # "major.minor" -> version, later
+    versions: dict[str, Any] = field(default_factory=dict)  # "major.minor" -> TemplateVersion
 
     def to_dict(self) -> dict[str, Any]:
         """The ``EnvironmentTemplate`` / ``ServiceTemplate`` shape (summaries are a subset)."""
