@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import datetime
 from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
 
-from pytest_proton.emulator import bundles
+from pytest_proton.emulator import bundles, provisioning
 from pytest_proton.emulator.arns import build_arn, parse_arn
 from pytest_proton.emulator.clock import Clock, get_clock
+from pytest_proton.emulator.environments import (
+    DELETE_IN_PROGRESS,
+    IN_PROGRESS,
+    MAX_ENVIRONMENTS,
+    SUCCEEDED,
+    Deployment,
+    Environment,
+    EnvironmentState,
+)
 from pytest_proton.emulator.exceptions import (
     ConflictException,
     ResourceNotFoundException,
@@ -53,6 +63,9 @@ class ProtonBackend(BaseBackend):
         }
         self.client_tokens = ClientTokens()
         self.tags = TagStore()
+        self.environments: dict[str, Environment] = {}
+        self.deployments: dict[str, Deployment] = {}
+        self.environment_quota = MAX_ENVIRONMENTS
 
     def now(self) -> datetime:
         return (self.clock or get_clock()).now()
@@ -267,12 +280,350 @@ class ProtonBackend(BaseBackend):
                 f"{where} is the Recommended minor version of major {major}; it can only be deleted "
                 "when no other minor version of that major exists"
             )
-        # LC-10 (no environments, instances or pipelines on the version) applies once those exist.
+        if kind is ENVIRONMENT_TEMPLATE:
+            self._check_version_unused(version)
+        # LC-10 for service templates (no instances or pipelines on the version) applies once those exist.
         del template.versions[label]
         self.tags.drop(version.arn)
         self.deleted_versions[kind][(name, label)] = version
         self._update_recommended(kind, name)
         return version
+
+    # Environments ------------------------------------------------------------------------------
+
+    def _check_version_unused(self, version: TemplateVersion) -> None:
+        """LC-10: no environment is deployed on, or deploying to, an environment template version."""
+        for environment in self.environments.values():
+            states = [environment.state]
+            deployment = self.deployments.get(environment.last_attempted_deployment_id or "")
+            if deployment is not None and deployment.status == IN_PROGRESS:
+                states.append(deployment.target_state)
+            for state in states:
+                if (state.template_name, state.major, state.minor) == (
+                    version.template_name,
+                    version.major,
+                    version.minor,
+                ):
+                    raise ConflictException(
+                        f"The environment template version '{version.template_name}:{version.label}' "
+                        f"is in use by the environment '{environment.name}'"
+                    )
+
+    def _published_version(self, template_name: str, major: str | int, minor: str | int | None) -> TemplateVersion:
+        """The PUBLISHED environment template version; without ``minor``, the recommended minor of ``major``."""
+        template = self.get_template(ENVIRONMENT_TEMPLATE, template_name)
+        for version in template.versions.values():
+            self.settle_version(version)
+        major = int(major)
+        if minor is None:
+            published = [v.minor for v in template.versions.values() if v.major == major and v.status == PUBLISHED]
+            if not published:
+                if not any(v.major == major for v in template.versions.values()):
+                    raise ResourceNotFoundException(
+                        f"The environment template version '{template_name}:{major}' was not found"
+                    )
+                raise ValidationException(
+                    f"Value '{major}' at 'templateMajorVersion' failed to satisfy constraint: "
+                    f"the environment template '{template_name}' has no PUBLISHED minor version of major {major}"
+                )
+            minor = max(published)
+        version = self.get_template_version(ENVIRONMENT_TEMPLATE, template_name, str(major), str(minor))
+        if version.status != PUBLISHED:
+            raise ValidationException(
+                f"Value '{version.label}' at 'templateMinorVersion' failed to satisfy constraint: the environment "
+                f"template version '{template_name}:{version.label}' is {version.status}, not PUBLISHED"
+            )
+        return version
+
+    @staticmethod
+    def _check_environment_roles(params: dict[str, Any], self_managed: bool, *, create: bool) -> None:
+        """proton-rules §8 API-40 (create) and API-41 (update) cross-field rules."""
+        given = [
+            member
+            for member in ("protonServiceRoleArn", "environmentAccountConnectionId", "codebuildRoleArn")
+            if params.get(member) is not None
+        ]
+        if self_managed:
+            if given:
+                raise ValidationException(
+                    f"{', '.join(given)} must be omitted for a self-managed (CUSTOMER_MANAGED) environment; "
+                    "give provisioningRepository only"
+                )
+            if create and params.get("provisioningRepository") is None:
+                raise ValidationException("provisioningRepository is required for a self-managed environment")
+            return
+        if params.get("provisioningRepository") is not None:
+            raise ValidationException(
+                "provisioningRepository is only for self-managed environments; give protonServiceRoleArn, "
+                "environmentAccountConnectionId or codebuildRoleArn for AWS-managed provisioning"
+            )
+        if "protonServiceRoleArn" in given and "environmentAccountConnectionId" in given:
+            raise ValidationException("Give either protonServiceRoleArn or environmentAccountConnectionId, not both")
+        if create and not given:
+            raise ValidationException(
+                "One of protonServiceRoleArn, environmentAccountConnectionId or codebuildRoleArn is required "
+                "for an AWS-managed environment"
+            )
+
+    def _connection_account(self, connection_id: str) -> str:
+        """The environment account of a connection; none can exist until account connections are implemented."""
+        raise ResourceNotFoundException(f"The environment account connection '{connection_id}' was not found")
+
+    def _repository_branch(self, branch: dict[str, str]) -> dict[str, str]:
+        # The repository is not checked for existence until CreateRepository is implemented.
+        arn = self.arn("repository", f"{branch['provider'].lower()}:{branch['name']}")
+        return {"arn": arn, **branch}
+
+    def create_environment(self, params: dict[str, Any]) -> Environment:
+        name = params["name"]
+        existing = self.environments.get(name)
+        if existing is not None:
+            self.settle_environment(existing)
+        existing = self.environments.get(name)
+        if existing is not None:
+            check_retry(existing, params, "environment", name)
+            if existing.delete_started_at is not None:
+                raise ConflictException(f"The environment '{name}' is being deleted")
+            return existing
+        if len(self.environments) >= self.environment_quota:
+            raise ServiceQuotaExceededException(
+                f"This account already has {self.environment_quota} environments in {self.region_name}"
+            )
+        template = self.get_template(ENVIRONMENT_TEMPLATE, params["templateName"])
+        self_managed = template.provisioning == "CUSTOMER_MANAGED"
+        self._check_environment_roles(params, self_managed, create=True)
+        version = self._published_version(
+            template.name, params["templateMajorVersion"], params.get("templateMinorVersion")
+        )
+        provisioning.validate_spec(self, version, params.get("spec"))
+        account = None
+        if params.get("environmentAccountConnectionId"):
+            account = self._connection_account(params["environmentAccountConnectionId"])
+        now = self.now()
+        environment = Environment(
+            name=name,
+            arn=self.arn("environment", name),
+            created_at=now,
+            create_request=canonical_request(params),
+            state=EnvironmentState(template.name, version.major, version.minor, params.get("spec")),
+            description=params.get("description"),
+            proton_service_role_arn=params.get("protonServiceRoleArn"),
+            environment_account_connection_id=params.get("environmentAccountConnectionId"),
+            environment_account_id=account,
+            codebuild_role_arn=params.get("codebuildRoleArn"),
+            component_role_arn=params.get("componentRoleArn"),
+            provisioning_repository=(
+                self._repository_branch(params["provisioningRepository"]) if self_managed else None
+            ),
+            provisioning="CUSTOMER_MANAGED" if self_managed else None,
+            last_deployment_succeeded_at=now,
+        )
+        self.tags.set(environment.arn, tags_to_dict(params.get("tags")))
+        self._start_deployment(environment, None, environment.state)
+        self.environments[name] = environment
+        return environment
+
+    def _start_deployment(
+        self, environment: Environment, initial: EnvironmentState | None, target: EnvironmentState
+    ) -> Deployment:
+        now = self.now()
+        deployment_id = str(uuid.uuid4())
+        deployment = Deployment(
+            id=deployment_id,
+            arn=self.arn("deployment", deployment_id),
+            environment_name=environment.name,
+            target_arn=environment.arn,
+            target_created_at=environment.created_at,
+            created_at=now,
+            last_modified_at=now,
+            target_state=target,
+            initial_state=initial,
+            last_attempted_id=environment.last_attempted_deployment_id,
+            last_succeeded_id=environment.last_succeeded_deployment_id,
+        )
+        self.deployments[deployment_id] = deployment
+        environment.deployment_status = IN_PROGRESS
+        environment.deployment_status_message = None
+        environment.last_attempted_deployment_id = deployment_id
+        environment.last_deployment_attempted_at = now
+        return deployment
+
+    def settle_environment(self, environment: Environment) -> Environment | None:
+        """Advance an environment's deployment or deletion (see provisioning.py); None once it is deleted."""
+        now = self.now()
+        if environment.delete_started_at is not None:
+            environment.delete_reads += 1
+            if provisioning.is_due(environment.delete_started_at, environment.delete_reads, now):
+                outcome = provisioning.destroy(self, environment)
+                if outcome.status != SUCCEEDED:
+                    environment.deployment_status = "DELETE_FAILED"
+                    environment.deployment_status_message = outcome.message
+                    environment.delete_started_at = None
+                    return environment
+                del self.environments[environment.name]
+                self.tags.drop(environment.arn)
+                for deployment_id in [d.id for d in self.deployments.values() if d.target_arn == environment.arn]:
+                    del self.deployments[deployment_id]
+                return None
+            return environment
+        deployment = self.deployments.get(environment.last_attempted_deployment_id or "")
+        if deployment is None or deployment.status != IN_PROGRESS:
+            return environment
+        deployment.reads += 1
+        if not provisioning.is_due(deployment.created_at, deployment.reads, now):
+            return environment
+        outcome = provisioning.deploy(self, deployment)
+        deployment.status = outcome.status
+        deployment.status_message = outcome.message
+        deployment.completed_at = deployment.last_modified_at = now
+        environment.deployment_status = outcome.status
+        environment.deployment_status_message = outcome.message
+        if outcome.status == SUCCEEDED:
+            deployment.outputs = list(outcome.outputs)
+            environment.state = deployment.target_state
+            environment.outputs = list(outcome.outputs)
+            environment.provisioned_resources = list(outcome.provisioned_resources)
+            environment.last_succeeded_deployment_id = deployment.id
+            environment.last_deployment_succeeded_at = now
+        return environment
+
+    def get_environment(self, name: str) -> Environment:
+        environment = self.environments.get(name)
+        if environment is not None:
+            environment = self.settle_environment(environment)
+        if environment is None:
+            raise ResourceNotFoundException(f"The environment '{name}' was not found")
+        return environment
+
+    def list_environments(self, filters: list[dict[str, str]] | None) -> list[Environment]:
+        environments = [e for e in list(self.environments.values()) if self.settle_environment(e) is not None]
+        if filters:
+            wanted = {(f["templateName"], int(f["majorVersion"])) for f in filters}
+            environments = [e for e in environments if (e.state.template_name, e.state.major) in wanted]
+        return environments
+
+    def update_environment(self, params: dict[str, Any]) -> Environment:
+        environment = self.get_environment(params["name"])
+        name = environment.name
+        if environment.delete_started_at is not None:
+            raise ConflictException(f"The environment '{name}' is being deleted")
+        if environment.deployment_status == IN_PROGRESS:
+            raise ConflictException(f"The environment '{name}' has a deployment in progress")
+        self_managed = environment.provisioning == "CUSTOMER_MANAGED"
+        self._check_environment_roles(params, self_managed, create=False)
+        deployment_type = params["deploymentType"]
+        major, minor = params.get("templateMajorVersion"), params.get("templateMinorVersion")
+        current = environment.state
+        target: EnvironmentState | None = None
+        if deployment_type == "NONE":
+            given = [m for m in ("templateMajorVersion", "templateMinorVersion", "spec") if params.get(m) is not None]
+            if given:
+                raise ValidationException(
+                    f"{', '.join(given)} cannot be given with deploymentType NONE, which deploys nothing"
+                )
+        elif deployment_type == "CURRENT_VERSION":
+            if major is not None or minor is not None:
+                raise ValidationException(
+                    "templateMajorVersion and templateMinorVersion must be omitted with deploymentType CURRENT_VERSION"
+                )
+            version = self.get_template_version(
+                ENVIRONMENT_TEMPLATE, current.template_name, str(current.major), str(current.minor)
+            )
+            target = EnvironmentState(current.template_name, current.major, current.minor, params.get("spec"))
+        elif deployment_type == "MINOR_VERSION":
+            if major is not None and int(major) != current.major:
+                raise ValidationException(
+                    f"Value '{major}' at 'templateMajorVersion' failed to satisfy constraint: deploymentType "
+                    f"MINOR_VERSION stays on the current major version {current.major}"
+                )
+            version = self._published_version(current.template_name, current.major, minor)
+        else:  # MAJOR_VERSION
+            if major is None:
+                template = self.get_template(ENVIRONMENT_TEMPLATE, current.template_name)
+                if template.recommended_version is None:
+                    raise ValidationException(
+                        f"The environment template '{current.template_name}' has no recommended version"
+                    )
+                major, minor = template.recommended_version.split(".")
+            if int(major) <= current.major:
+                raise ValidationException(
+                    f"Value '{major}' at 'templateMajorVersion' failed to satisfy constraint: deploymentType "
+                    f"MAJOR_VERSION needs a major version higher than the current {current.major}"
+                )
+            version = self._published_version(current.template_name, major, minor)
+        if deployment_type != "NONE":
+            spec = params.get("spec", current.spec)
+            if target is None:
+                target = EnvironmentState(current.template_name, version.major, version.minor, spec)
+            target.spec = spec
+            provisioning.validate_spec(self, version, spec)
+        if params.get("environmentAccountConnectionId") is not None:
+            environment.environment_account_id = self._connection_account(params["environmentAccountConnectionId"])
+        for member, attribute in (
+            ("description", "description"),
+            ("protonServiceRoleArn", "proton_service_role_arn"),
+            ("environmentAccountConnectionId", "environment_account_connection_id"),
+            ("codebuildRoleArn", "codebuild_role_arn"),
+            ("componentRoleArn", "component_role_arn"),
+        ):
+            if params.get(member) is not None:
+                setattr(environment, attribute, params[member])
+        if params.get("protonServiceRoleArn") is not None:
+            environment.environment_account_connection_id = environment.environment_account_id = None
+        if params.get("environmentAccountConnectionId") is not None:
+            environment.proton_service_role_arn = None
+        if self_managed and params.get("provisioningRepository") is not None:
+            environment.provisioning_repository = self._repository_branch(params["provisioningRepository"])
+        environment.modified = True
+        if target is not None:
+            self._start_deployment(environment, current, target)
+        return environment
+
+    def delete_environment(self, name: str) -> Environment | None:
+        """Start deleting ``name`` and return it; None once it is gone (or never existed)."""
+        environment = self.environments.get(name)
+        if environment is None:
+            return None
+        if environment.delete_started_at is None:
+            self.settle_environment(environment)
+            if environment.deployment_status == IN_PROGRESS:
+                raise ConflictException(f"The environment '{name}' has a deployment in progress")
+            environment.delete_started_at = self.now()
+            environment.deployment_status = DELETE_IN_PROGRESS
+            environment.deployment_status_message = None
+            return environment
+        return self.settle_environment(environment)
+
+    def environment_outputs(self, name: str, deployment_id: str | None) -> list[dict[str, str]]:
+        environment = self.get_environment(name)
+        if deployment_id is None:
+            return environment.outputs
+        deployment = self.deployments.get(deployment_id)
+        if deployment is None or deployment.target_arn != environment.arn:
+            raise ResourceNotFoundException(f"The deployment '{deployment_id}' of environment '{name}' was not found")
+        return deployment.outputs
+
+    # Deployments -------------------------------------------------------------------------------
+
+    def _settle_all(self) -> None:
+        for environment in list(self.environments.values()):
+            self.settle_environment(environment)
+
+    def get_deployment(self, deployment_id: str, environment_name: str | None) -> Deployment:
+        self._settle_all()
+        deployment = self.deployments.get(deployment_id)
+        if deployment is None or (environment_name is not None and deployment.environment_name != environment_name):
+            raise ResourceNotFoundException(f"The deployment '{deployment_id}' was not found")
+        return deployment
+
+    def list_deployments(self, params: dict[str, Any]) -> list[Deployment]:
+        self._settle_all()
+        if any(params.get(m) for m in ("serviceName", "serviceInstanceName", "componentName")):
+            return []  # only environment deployments exist so far
+        name = params.get("environmentName")
+        if name is not None and name not in self.environments:
+            raise ResourceNotFoundException(f"The environment '{name}' was not found")
+        return [d for d in self.deployments.values() if name is None or d.environment_name == name]
 
     # Tags --------------------------------------------------------------------------------------
 
@@ -280,6 +631,8 @@ class ProtonBackend(BaseBackend):
         """``arn`` if it names an existing taggable resource here, else ResourceNotFoundException."""
         parsed = parse_arn(arn)
         if parsed and parsed.region == self.region_name and parsed.account == self.account_id:
+            if parsed.resource_type == "environment" and parsed.resource_id in self.environments:
+                return arn
             for kind, store in self.templates.items():
                 if parsed.resource_type != kind.arn_type:
                     continue

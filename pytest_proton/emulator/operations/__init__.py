@@ -31,6 +31,11 @@ def operation(name: str) -> Callable[[Handler], Handler]:
 
 def load_all() -> dict[str, Handler]:
     """Import every resource-group module (each registers its handlers) and return the table."""
-    from pytest_proton.emulator.operations import tagging, template_versions, templates  # noqa: F401
+    from pytest_proton.emulator.operations import (  # noqa: F401
+        environments,
+        tagging,
+        template_versions,
+        templates,
+    )
 
     return HANDLERS
