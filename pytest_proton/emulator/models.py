@@ -14,7 +14,10 @@ from pytest_proton.emulator import bundles, provisioning
 from pytest_proton.emulator.arns import build_arn, parse_arn
 from pytest_proton.emulator.clock import Clock, get_clock
 from pytest_proton.emulator.environments import (
+    CANCELLED,
+    CANCELLING,
     DELETE_IN_PROGRESS,
+    FAILED,
     IN_PROGRESS,
     MAX_ENVIRONMENTS,
     SUCCEEDED,
@@ -491,7 +494,12 @@ class ProtonBackend(BaseBackend):
                 return None
             return environment
         deployment = self.deployments.get(environment.last_attempted_deployment_id or "")
+        if deployment is not None and deployment.status == CANCELLING:
+            self._finish_cancel(deployment, environment)
+            return environment
         if deployment is None or deployment.status != IN_PROGRESS:
+            return environment
+        if self._awaits_notification(environment):
             return environment
         deployment.reads += 1
         if not provisioning.is_due(deployment.created_at, deployment.reads, now):
@@ -531,7 +539,7 @@ class ProtonBackend(BaseBackend):
         name = environment.name
         if environment.delete_started_at is not None:
             raise ConflictException(f"The environment '{name}' is being deleted")
-        if environment.deployment_status == IN_PROGRESS:
+        if environment.deployment_status in (IN_PROGRESS, CANCELLING):
             raise ConflictException(f"The environment '{name}' has a deployment in progress")
         self_managed = environment.provisioning == "CUSTOMER_MANAGED"
         self._check_environment_roles(params, self_managed, create=False)
@@ -610,7 +618,7 @@ class ProtonBackend(BaseBackend):
             return None
         if environment.delete_started_at is None:
             self.settle_environment(environment)
-            if environment.deployment_status == IN_PROGRESS:
+            if environment.deployment_status in (IN_PROGRESS, CANCELLING):
                 raise ConflictException(f"The environment '{name}' has a deployment in progress")
             for service in self.services.values():
                 if any(instance.environment_name == name for instance in service.instances.values()):
@@ -703,7 +711,12 @@ class ProtonBackend(BaseBackend):
     def _advance(self, resource: ServiceInstance | ServicePipeline) -> None:
         """Settle the resource's IN_PROGRESS deployment if it is due (see provisioning.py)."""
         deployment = self.deployments.get(resource.last_attempted_deployment_id or "")
+        if deployment is not None and deployment.status == CANCELLING:
+            self._finish_cancel(deployment, resource)
+            return
         if deployment is None or deployment.status != IN_PROGRESS:
+            return
+        if self._awaits_notification(resource):
             return
         deployment.reads += 1
         now = self.now()
@@ -879,7 +892,9 @@ class ProtonBackend(BaseBackend):
             for entry in added:
                 self._check_instance_environment(version, entry)
         busy = [
-            i.name for i in service.instances.values() if i.name not in wanted and i.deployment_status == IN_PROGRESS
+            i.name
+            for i in service.instances.values()
+            if i.name not in wanted and i.deployment_status in (IN_PROGRESS, CANCELLING)
         ]
         if busy:
             raise ConflictException(f"The service instance '{busy[0]}' has a deployment in progress")
@@ -902,7 +917,7 @@ class ProtonBackend(BaseBackend):
             self.settle_service(service)
             self._check_service_idle(service)
             resources = [*service.instances.values(), *([service.pipeline] if service.pipeline else [])]
-            if any(resource.deployment_status == IN_PROGRESS for resource in resources):
+            if any(resource.deployment_status in (IN_PROGRESS, CANCELLING) for resource in resources):
                 raise ConflictException(f"The service '{name}' has a deployment in progress")
             service.delete_started_at = self.now()
             service.status, service.status_message = DELETE_IN_PROGRESS, None
@@ -984,7 +999,7 @@ class ProtonBackend(BaseBackend):
         if service.delete_started_at is not None:
             raise ConflictException(f"The service '{service.name}' is being deleted")
         instance = self.get_service_instance(service.name, params["name"])
-        if instance.deployment_status == IN_PROGRESS:
+        if instance.deployment_status in (IN_PROGRESS, CANCELLING):
             raise ConflictException(f"The service instance '{instance.name}' has a deployment in progress")
         if params.get("deploymentType") == "NONE" and params.get("spec") is not None:
             raise ValidationException("spec cannot be given with deploymentType NONE, which deploys nothing")
@@ -1006,7 +1021,7 @@ class ProtonBackend(BaseBackend):
         pipeline = service.pipeline
         if pipeline is None:
             raise ResourceNotFoundException(f"The service '{service.name}' has no pipeline")
-        if pipeline.deployment_status == IN_PROGRESS:
+        if pipeline.deployment_status in (IN_PROGRESS, CANCELLING):
             raise ConflictException(f"The pipeline of service '{service.name}' has a deployment in progress")
         target = self._target_state(pipeline.state, params, pipeline.state.spec)
         if target is not None:
@@ -1051,6 +1066,148 @@ class ProtonBackend(BaseBackend):
                 and (instance_name is None or d.instance_name == instance_name)
             ]
         return deployments
+
+    def delete_deployment(self, deployment_id: str) -> Deployment | None:
+        """Delete a past deployment; the latest attempt of its resource and running ones cannot be deleted."""
+        self._settle_all()
+        deployment = self.deployments.get(deployment_id)
+        if deployment is None:
+            return None
+        if deployment.status in (IN_PROGRESS, CANCELLING):
+            raise ConflictException(f"The deployment '{deployment_id}' is {deployment.status}")
+        resource = self._deployment_target(deployment)
+        if resource is not None and resource.last_attempted_deployment_id == deployment_id:
+            raise ConflictException(
+                f"The deployment '{deployment_id}' is the latest deployment of its resource and cannot be deleted"
+            )
+        del self.deployments[deployment_id]
+        return deployment
+
+    def _deployment_target(self, deployment: Deployment) -> Environment | ServiceInstance | ServicePipeline | None:
+        if isinstance(deployment, ServiceDeployment):
+            service = self.services.get(deployment.service_name)
+            if service is None:
+                return None
+            if deployment.instance_name is not None:
+                return service.instances.get(deployment.instance_name)
+            return service.pipeline
+        return self.environments.get(deployment.environment_name)
+
+    # Cancelling and notified deployments -------------------------------------------------------
+
+    def _cancel(self, resource: Environment | ServiceInstance | ServicePipeline, label: str) -> None:
+        """Start cancelling the resource's IN_PROGRESS deployment: CANCELLING now, CANCELLED on the next read."""
+        deployment = self.deployments.get(resource.last_attempted_deployment_id or "")
+        if deployment is None or deployment.status != IN_PROGRESS:
+            raise ConflictException(
+                f"The {label} has no deployment IN_PROGRESS to cancel (deployment status {resource.deployment_status})"
+            )
+        deployment.status = resource.deployment_status = CANCELLING
+        deployment.last_modified_at = self.now()
+
+    def _finish_cancel(self, deployment: Deployment, resource: Environment | ServiceInstance | ServicePipeline) -> None:
+        """CANCELLING -> CANCELLED; the resource keeps its previous state (its template version included)."""
+        now = self.now()
+        deployment.status = resource.deployment_status = CANCELLED
+        deployment.status_message = resource.deployment_status_message = "The deployment was cancelled"
+        deployment.completed_at = deployment.last_modified_at = now
+
+    def cancel_environment_deployment(self, name: str) -> Environment:
+        environment = self.get_environment(name)
+        self._cancel(environment, f"environment '{name}'")
+        return environment
+
+    def cancel_service_instance_deployment(self, service_name: str, name: str) -> ServiceInstance:
+        instance = self.get_service_instance(service_name, name)
+        self._cancel(instance, f"service instance '{name}' of service '{service_name}'")
+        return instance
+
+    def cancel_service_pipeline_deployment(self, service_name: str) -> ServicePipeline:
+        service = self.get_service(service_name)
+        if service.pipeline is None:
+            raise ResourceNotFoundException(f"The service '{service_name}' has no pipeline")
+        self._cancel(service.pipeline, f"pipeline of service '{service_name}'")
+        return service.pipeline
+
+    def _awaits_notification(self, resource: Environment | ServiceInstance | ServicePipeline) -> bool:
+        """Self-managed (provisioningRepository) or CodeBuild resources settle only when notified."""
+        if isinstance(resource, Environment):
+            return resource.provisioning == "CUSTOMER_MANAGED" or resource.codebuild_role_arn is not None
+        if isinstance(resource, ServiceInstance):
+            environment = self.environments.get(resource.environment_name)
+            return environment is not None and self._awaits_notification(environment)
+        template = self.templates[SERVICE_TEMPLATE].get(resource.state.template_name)
+        return template is not None and template.provisioning == "CUSTOMER_MANAGED"
+
+    def _resource_by_arn(self, arn: str) -> Environment | ServiceInstance | ServicePipeline:
+        for environment in self.environments.values():
+            if environment.arn == arn:
+                return environment
+        for service in self.services.values():
+            for instance in service.instances.values():
+                if instance.arn == arn:
+                    return instance
+            if service.pipeline is not None and service.pipeline.arn == arn:
+                return service.pipeline
+        raise ResourceNotFoundException(f"The resource '{arn}' was not found")
+
+    def notify_deployment_status(self, params: dict[str, Any]) -> None:
+        """NotifyResourceDeploymentStatusChange: record a self-managed deployment's status and outputs."""
+        resource = self._resource_by_arn(params["resourceArn"])
+        deployment_id = params.get("deploymentId") or resource.last_attempted_deployment_id or ""
+        deployment = self.deployments.get(deployment_id)
+        if deployment is None or deployment.target_arn != resource.arn:
+            raise ResourceNotFoundException(f"The deployment '{deployment_id}' of '{resource.arn}' was not found")
+        if deployment.status not in (IN_PROGRESS, SUCCEEDED, FAILED):
+            raise ConflictException(f"The deployment '{deployment_id}' is {deployment.status}")
+        outputs = [{"key": o["key"], "valueString": o["valueString"]} for o in params.get("outputs") or []]
+        for index, output in enumerate(outputs):
+            for member in ("key", "valueString"):
+                if not 1 <= len(output[member]) <= 1024:
+                    raise ValidationException(
+                        f"Value at 'outputs.{index + 1}.member.{member}' failed to satisfy constraint: "
+                        "Member must have length between 1 and 1024"
+                    )
+        now = self.now()
+        status = params.get("status")
+        if outputs or status == SUCCEEDED:
+            deployment.outputs = outputs or deployment.outputs
+        if status is None:
+            if outputs and resource.last_succeeded_deployment_id == deployment.id:
+                resource.outputs = list(outputs)
+            return
+        deployment.status = status
+        deployment.status_message = params.get("statusMessage")
+        deployment.last_modified_at = now
+        if deployment.id != resource.last_attempted_deployment_id:
+            return
+        resource.deployment_status = status
+        resource.deployment_status_message = params.get("statusMessage")
+        if status == IN_PROGRESS:
+            return
+        deployment.completed_at = now
+        if status == SUCCEEDED:
+            resource.state = deployment.target_state
+            resource.outputs = list(deployment.outputs)
+            resource.last_succeeded_deployment_id = deployment.id
+            resource.last_deployment_succeeded_at = now
+
+    def service_instance_outputs(self, service_name: str, name: str, deployment_id: str | None) -> list[dict[str, str]]:
+        return self._outputs(self.get_service_instance(service_name, name), deployment_id)
+
+    def service_pipeline_outputs(self, service_name: str, deployment_id: str | None) -> list[dict[str, str]]:
+        service = self.get_service(service_name)
+        if service.pipeline is None:
+            raise ResourceNotFoundException(f"The service '{service_name}' has no pipeline")
+        return self._outputs(service.pipeline, deployment_id)
+
+    def _outputs(self, resource: ServiceInstance | ServicePipeline, deployment_id: str | None) -> list[dict[str, str]]:
+        if deployment_id is None:
+            return resource.outputs
+        deployment = self.deployments.get(deployment_id)
+        if deployment is None or deployment.target_arn != resource.arn:
+            raise ResourceNotFoundException(f"The deployment '{deployment_id}' was not found")
+        return deployment.outputs
 
     # Tags --------------------------------------------------------------------------------------
 

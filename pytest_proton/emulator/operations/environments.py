@@ -72,3 +72,20 @@ def list_deployments(backend: ProtonBackend, params: dict[str, Any]) -> dict[str
         next_token=params.get("nextToken"),
     )
     return {"deployments": [deployment.to_dict() for deployment in page], "nextToken": token}
+
+
+@operation("CancelEnvironmentDeployment")
+def cancel_environment_deployment(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
+    return {"environment": backend.cancel_environment_deployment(params["environmentName"]).to_dict()}
+
+
+@operation("DeleteDeployment")
+def delete_deployment(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
+    deployment = backend.delete_deployment(params["id"])
+    return {"deployment": deployment.to_dict()} if deployment else {}
+
+
+@operation("NotifyResourceDeploymentStatusChange")
+def notify_resource_deployment_status_change(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
+    backend.notify_deployment_status(params)
+    return {}

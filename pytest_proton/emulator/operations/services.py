@@ -70,3 +70,28 @@ def update_service_instance(backend: ProtonBackend, params: dict[str, Any]) -> d
 @operation("UpdateServicePipeline")
 def update_service_pipeline(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
     return {"pipeline": backend.update_service_pipeline(params).to_dict()}
+
+
+@operation("CancelServiceInstanceDeployment")
+def cancel_service_instance_deployment(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
+    instance = backend.cancel_service_instance_deployment(params["serviceName"], params["serviceInstanceName"])
+    return {"serviceInstance": instance.to_dict()}
+
+
+@operation("CancelServicePipelineDeployment")
+def cancel_service_pipeline_deployment(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
+    return {"pipeline": backend.cancel_service_pipeline_deployment(params["serviceName"]).to_dict()}
+
+
+@operation("ListServiceInstanceOutputs")
+def list_service_instance_outputs(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
+    outputs = backend.service_instance_outputs(
+        params["serviceName"], params["serviceInstanceName"], params.get("deploymentId")
+    )
+    return {"outputs": [dict(output) for output in outputs]}
+
+
+@operation("ListServicePipelineOutputs")
+def list_service_pipeline_outputs(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
+    outputs = backend.service_pipeline_outputs(params["serviceName"], params.get("deploymentId"))
+    return {"outputs": [dict(output) for output in outputs]}
