@@ -728,36 +728,10 @@ class ProtonBackend(BaseBackend):
                 raise ValidationException(
                     f"{', '.join(given)} cannot be given with deploymentType NONE, which deploys nothing"
                 )
-        elif deployment_type == "CURRENT_VERSION":
-            if major is not None or minor is not None:
-                raise ValidationException(
-                    "templateMajorVersion and templateMinorVersion must be omitted with deploymentType CURRENT_VERSION"
-                )
-            version = self.get_template_version(
-                ENVIRONMENT_TEMPLATE, current.template_name, str(current.major), str(current.minor)
-            )
-            target = EnvironmentState(current.template_name, current.major, current.minor, params.get("spec"))
-        elif deployment_type == "MINOR_VERSION":
-            if major is not None and int(major) != current.major:
-                raise ValidationException(
-                    f"Value '{major}' at 'templateMajorVersion' failed to satisfy constraint: deploymentType "
-                    f"MINOR_VERSION stays on the current major version {current.major}"
-                )
-            version = self._published_version(current.template_name, current.major, minor)
-        else:  # MAJOR_VERSION
-            if major is None:
-                template = self.get_template(ENVIRONMENT_TEMPLATE, current.template_name)
-                if template.recommended_version is None:
-                    raise ValidationException(
-                        f"The environment template '{current.template_name}' has no recommended version"
-                    )
-                major, minor = template.recommended_version.split(".")
-            if int(major) <= current.major:
-                raise ValidationException(
-                    f"Value '{major}' at 'templateMajorVersion' failed to satisfy constraint: deploymentType "
-                    f"MAJOR_VERSION needs a major version higher than the current {current.major}"
-                )
-            version = self._published_version(current.template_name, major, minor)
+        else:
+            version = self._version_for_update(ENVIRONMENT_TEMPLATE, current, deployment_type, major, minor)
+            if deployment_type == "CURRENT_VERSION":
+                target = EnvironmentState(current.template_name, current.major, current.minor, params.get("spec"))
         if deployment_type != "NONE":
             spec = params.get("spec", current.spec)
             if target is None:
@@ -816,6 +790,41 @@ class ProtonBackend(BaseBackend):
         return deployment.outputs
 
     # Services ----------------------------------------------------------------------------------
+
+    def _version_for_update(
+        self,
+        kind: TemplateKind,
+        current: EnvironmentState,
+        deployment_type: str,
+        major: str | None,
+        minor: str | None,
+    ) -> TemplateVersion:
+        """proton-rules §8 API-42: the version a CURRENT_VERSION, MINOR_VERSION or MAJOR_VERSION update deploys."""
+        if deployment_type == "CURRENT_VERSION":
+            if major is not None or minor is not None:
+                raise ValidationException(
+                    "templateMajorVersion and templateMinorVersion must be omitted with deploymentType CURRENT_VERSION"
+                )
+            return self.get_template_version(kind, current.template_name, str(current.major), str(current.minor))
+        if deployment_type == "MINOR_VERSION":
+            if major is not None and int(major) != current.major:
+                raise ValidationException(
+                    f"Value '{major}' at 'templateMajorVersion' failed to satisfy constraint: deploymentType "
+                    f"MINOR_VERSION stays on the current major version {current.major}"
+                )
+            return self._published_version(current.template_name, current.major, minor, kind)
+        if major is None:  # MAJOR_VERSION
+            template = self.get_template(kind, current.template_name)
+            if template.recommended_version is None:
+                what = "environment" if kind == ENVIRONMENT_TEMPLATE else "service"
+                raise ValidationException(f"The {what} template '{current.template_name}' has no recommended version")
+            major, minor = template.recommended_version.split(".")
+        if int(major) <= current.major:
+            raise ValidationException(
+                f"Value '{major}' at 'templateMajorVersion' failed to satisfy constraint: deploymentType "
+                f"MAJOR_VERSION needs a major version higher than the current {current.major}"
+            )
+        return self._published_version(current.template_name, major, minor, kind)
 
     def _service_version(self, template_name: str, major: str | int, minor: str | int | None) -> TemplateVersion:
         return self._published_version(template_name, major, minor, SERVICE_TEMPLATE)
@@ -1136,35 +1145,7 @@ class ProtonBackend(BaseBackend):
             if given:
                 raise ValidationException(f"{', '.join(given)} cannot be given with deploymentType NONE")
             return None
-        if deployment_type == "CURRENT_VERSION":
-            if major is not None or minor is not None:
-                raise ValidationException(
-                    "templateMajorVersion and templateMinorVersion must be omitted with deploymentType CURRENT_VERSION"
-                )
-            version = self.get_template_version(
-                SERVICE_TEMPLATE, current.template_name, str(current.major), str(current.minor)
-            )
-        elif deployment_type == "MINOR_VERSION":
-            if major is not None and int(major) != current.major:
-                raise ValidationException(
-                    f"Value '{major}' at 'templateMajorVersion' failed to satisfy constraint: deploymentType "
-                    f"MINOR_VERSION stays on the current major version {current.major}"
-                )
-            version = self._service_version(current.template_name, current.major, minor)
-        else:  # MAJOR_VERSION
-            if major is None:
-                template = self.get_template(SERVICE_TEMPLATE, current.template_name)
-                if template.recommended_version is None:
-                    raise ValidationException(
-                        f"The service template '{current.template_name}' has no recommended version"
-                    )
-                major, minor = template.recommended_version.split(".")
-            if int(major) <= current.major:
-                raise ValidationException(
-                    f"Value '{major}' at 'templateMajorVersion' failed to satisfy constraint: deploymentType "
-                    f"MAJOR_VERSION needs a major version higher than the current {current.major}"
-                )
-            version = self._service_version(current.template_name, major, minor)
+        version = self._version_for_update(SERVICE_TEMPLATE, current, deployment_type, major, minor)
         spec = params.get("spec", spec_default)
         provisioning.validate_spec(self, version, spec)
         return EnvironmentState(version.template_name, version.major, version.minor, spec)
