@@ -55,6 +55,17 @@ _MAJOR = re.compile(r"^(0|[1-9]\d*)$")
 _FAILED_DEPLOYMENTS = ("FAILED", "DELETE_FAILED")
 
 
+def _repository_events(sha: str, events: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The repository attempt's events: ``events`` if given, else those of the user guide's example sync."""
+    if events is not None:
+        return events
+    return [
+        {"type": "CLONE_STARTED", "event": "Clone started"},
+        {"type": "CONFIG_UPDATED", "event": "Updated configuration"},
+        {"type": "STARTING_SYNC", "event": f"Starting syncs for commit {sha}", "externalId": sha},
+    ]
+
+
 def _kind(template_type: str) -> TemplateKind:
     return ENVIRONMENT_TEMPLATE if template_type == "ENVIRONMENT" else SERVICE_TEMPLATE
 
@@ -346,7 +357,8 @@ class SyncMixin:
         """Emulator control: a sync attempt of major version ``template_version`` at commit ``sha``.
 
         The directory defaults to ``[<subdirectory>/]<template-name>/v<major>`` (proton-rules SYNC-01).
-        The repository branch's TEMPLATE_SYNC attempt is recorded with the same status and events.
+        The repository branch's TEMPLATE_SYNC attempt is recorded with the same status and the same
+        events (without ``events``: CLONE_STARTED, CONFIG_UPDATED, STARTING_SYNC for ``sha``).
         """
         if not _MAJOR.match(str(template_version)):
             raise ValueError("template_version must be a major version such as '1'")
@@ -369,7 +381,7 @@ class SyncMixin:
             config.branch,
             TEMPLATE_SYNC,
             status=status,
-            events=events,
+            events=_repository_events(sha, events),
         )
         return attempt
 
@@ -465,7 +477,7 @@ class SyncMixin:
 
         Needs the service's sync configuration; an ACTIVE blocker on the service or on the instance
         blocks the sync (ConflictException). The directory defaults to the Proton Ops file path.
-        The repository branch's SERVICE_SYNC attempt is recorded with the same status and events.
+        The repository branch's SERVICE_SYNC attempt is recorded likewise (see ``record_template_sync``).
         """
         if not sha:
             raise ValueError("sha must not be empty")
@@ -489,7 +501,7 @@ class SyncMixin:
             config.branch,
             SERVICE_SYNC,
             status=status,
-            events=events,
+            events=_repository_events(sha, events),
         )
         return attempt
 

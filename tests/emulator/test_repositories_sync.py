@@ -357,7 +357,9 @@ def test_repository_sync_status(client: Any) -> None:
     _backend().record_template_sync("envt", "ENVIRONMENT", "1", "abc", status="IN_PROGRESS")
     latest = client.get_repository_sync_status(syncType="TEMPLATE_SYNC", **params)["latestSync"]
     assert latest["status"] == "IN_PROGRESS"
-    assert latest["events"] == []
+    assert [e["type"] for e in latest["events"]] == ["CLONE_STARTED", "CONFIG_UPDATED", "STARTING_SYNC"]
+    assert latest["events"][2]["externalId"] == "abc"
+    assert "externalId" not in latest["events"][0]
     assert "latestSync" not in client.get_repository_sync_status(syncType="SERVICE_SYNC", **params)
     _backend().record_repository_sync(
         "GITHUB", "org/templates", "main", "TEMPLATE_SYNC", status="QUEUED", events=[{"type": "X", "event": "queued"}]
