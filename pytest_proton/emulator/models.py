@@ -12,6 +12,7 @@ from moto.core.base_backend import BackendDict, BaseBackend
 
 from pytest_proton.emulator import bundles, provisioning
 from pytest_proton.emulator.arns import build_arn, parse_arn
+from pytest_proton.emulator.backend_sync import SyncMixin
 from pytest_proton.emulator.clock import Clock, get_clock
 from pytest_proton.emulator.connections import (
     CONNECTED,
@@ -67,7 +68,7 @@ from pytest_proton.emulator.versions import (
 )
 
 
-class ProtonBackend(BaseBackend):
+class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, account settings
     """Every Proton resource of one account in one region.
 
     ``lock`` serialises operations: moto's server answers requests on several threads.
@@ -100,6 +101,7 @@ class ProtonBackend(BaseBackend):
         self.connections: dict[str, EnvironmentAccountConnection] = {}
         self.deleted_connections: dict[str, EnvironmentAccountConnection] = {}
         self.connection_quota = MAX_CONNECTIONS_PER_ENVIRONMENT_ACCOUNT
+        self._init_sync()  # repositories, template/service sync, account settings (backend_sync.py)
 
     def now(self) -> datetime:
         return (self.clock or get_clock()).now()
@@ -158,6 +160,7 @@ class ProtonBackend(BaseBackend):
             return self.deleted_templates[kind].get(name)
         if template.versions:
             raise ConflictException(f"The {kind.label} '{name}' still has versions; delete them first")
+        self.check_template_unsynced(kind, name)  # a template sync configuration blocks deletion (backend_sync.py)
         del self.templates[kind][name]
         self.tags.drop(template.arn)
         self.deleted_templates[kind][name] = template
@@ -1374,6 +1377,9 @@ class ProtonBackend(BaseBackend):
             if parsed.resource_type == "environment" and parsed.resource_id in self.environments:
                 return arn
             if parsed.resource_type == "environment-account-connection" and parsed.resource_id in self.connections:
+                return arn
+            # Linked repositories (backend_sync.py): repository/<provider>:<owner/repo>
+            if parsed.resource_type == "repository" and self.repository_by_resource_id(parsed.resource_id):
                 return arn
             if parsed.resource_type == "service":
                 service_name, _, rest = parsed.resource_id.partition("/service-instance/")

@@ -188,7 +188,12 @@ def test_timestamps_follow_the_injected_clock(proton: Any, kind: Kind) -> None:
     assert (updated["lastModifiedAt"] - created["createdAt"]).total_seconds() == 8 * 3600 + 1
 
 
-def test_unknown_and_unimplemented_operations_are_aws_errors(proton: Any) -> None:
+def test_unknown_and_unimplemented_operations_are_aws_errors(proton: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_proton.emulator.operations import HANDLERS, load_all
+
+    load_all()
+    # Every operation may be implemented by now: unregister one to see the answer to a missing handler.
+    monkeypatch.delitem(HANDLERS, "GetResourcesSummary")
     with pytest.raises(ClientError) as excinfo:
         proton.get_resources_summary()
     assert error_of(excinfo)[0] == "UnknownOperationException"

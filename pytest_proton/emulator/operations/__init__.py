@@ -32,9 +32,12 @@ def operation(name: str) -> Callable[[Handler], Handler]:
 def load_all() -> dict[str, Handler]:
     """Import every resource-group module (each registers its handlers) and return the table."""
     from pytest_proton.emulator.operations import (  # noqa: F401
+        account,
         connections,
         environments,
+        repositories,
         services,
+        sync,
         tagging,
         template_versions,
         templates,
