@@ -12,7 +12,10 @@ from moto.core.base_backend import BackendDict, BaseBackend
 
 from pytest_proton.emulator import bundles, provisioning
 from pytest_proton.emulator.arns import build_arn, parse_arn
+from pytest_proton.emulator.backend_components import ComponentsMixin
+from pytest_proton.emulator.backend_service_instances import ServiceInstancesMixin
 from pytest_proton.emulator.clock import Clock, get_clock
+from pytest_proton.emulator.components import Component, ComponentDeployment
 from pytest_proton.emulator.connections import (
     CONNECTED,
     MAX_CONNECTIONS_PER_ENVIRONMENT_ACCOUNT,
@@ -67,7 +70,7 @@ from pytest_proton.emulator.versions import (
 )
 
 
-class ProtonBackend(BaseBackend):
+class ProtonBackend(ComponentsMixin, ServiceInstancesMixin, BaseBackend):
     """Every Proton resource of one account in one region.
 
     ``lock`` serialises operations: moto's server answers requests on several threads.
@@ -100,6 +103,7 @@ class ProtonBackend(BaseBackend):
         self.connections: dict[str, EnvironmentAccountConnection] = {}
         self.deleted_connections: dict[str, EnvironmentAccountConnection] = {}
         self.connection_quota = MAX_CONNECTIONS_PER_ENVIRONMENT_ACCOUNT
+        self.init_components()
 
     def now(self) -> datetime:
         return (self.clock or get_clock()).now()
@@ -774,6 +778,9 @@ class ProtonBackend(BaseBackend):
                     raise ConflictException(
                         f"The environment '{name}' has service instances of service '{service.name}'"
                     )
+            components = self.components_of_environment(name)
+            if components:
+                raise ConflictException(f"The environment '{name}' has the component '{components[0].name}'")
             environment.delete_started_at = self.now()
             environment.deployment_status = DELETE_IN_PROGRESS
             environment.deployment_status_message = None
@@ -1082,6 +1089,9 @@ class ProtonBackend(BaseBackend):
         ]
         if busy:
             raise ConflictException(f"The service instance '{busy[0]}' has a deployment in progress")
+        self.check_instances_without_components(
+            service.name, [name for name in service.instances if name not in wanted]
+        )
         for name in [name for name in service.instances if name not in wanted]:
             instance = service.instances.pop(name)
             self.tags.drop(instance.arn)
@@ -1103,6 +1113,7 @@ class ProtonBackend(BaseBackend):
             resources = [*service.instances.values(), *([service.pipeline] if service.pipeline else [])]
             if any(resource.deployment_status in (IN_PROGRESS, CANCELLING) for resource in resources):
                 raise ConflictException(f"The service '{name}' has a deployment in progress")
+            self.check_instances_without_components(name, list(service.instances))
             service.delete_started_at = self.now()
             service.status, service.status_message = DELETE_IN_PROGRESS, None
             return service
@@ -1157,6 +1168,7 @@ class ProtonBackend(BaseBackend):
         instance = self.get_service_instance(service.name, params["name"])
         if instance.deployment_status in (IN_PROGRESS, CANCELLING):
             raise ConflictException(f"The service instance '{instance.name}' has a deployment in progress")
+        self.check_instance_component_idle(instance)
         if params.get("deploymentType") == "NONE" and params.get("spec") is not None:
             raise ValidationException("spec cannot be given with deploymentType NONE, which deploys nothing")
         target = self._target_state(instance.state, params, instance.state.spec)
@@ -1191,18 +1203,36 @@ class ProtonBackend(BaseBackend):
             self.settle_environment(environment)
         for service in list(self.services.values()):
             self.settle_service(service)
+        for component in list(self.components.values()):
+            self.settle_component(component)
 
-    def get_deployment(self, deployment_id: str, environment_name: str | None) -> Deployment:
+    def get_deployment(self, deployment_id: str, params: dict[str, Any]) -> Deployment:
+        """The deployment; each of environmentName, componentName, serviceName, serviceInstanceName given must match."""
         self._settle_all()
         deployment = self.deployments.get(deployment_id)
-        if deployment is None or (environment_name is not None and deployment.environment_name != environment_name):
+        given = {
+            attribute: params[member]
+            for member, attribute in (
+                ("environmentName", "environment_name"),
+                ("componentName", "component_name"),
+                ("serviceName", "service_name"),
+                ("serviceInstanceName", "instance_name"),
+            )
+            if params.get(member) is not None
+        }
+        if deployment is None or any(getattr(deployment, a, None) != v for a, v in given.items()):
             raise ResourceNotFoundException(f"The deployment '{deployment_id}' was not found")
         return deployment
 
     def list_deployments(self, params: dict[str, Any]) -> list[Deployment]:
         self._settle_all()
         if params.get("componentName"):
-            return []  # components do not exist yet
+            component = self.get_component(params["componentName"])
+            return [
+                d
+                for d in self.deployments.values()
+                if isinstance(d, ComponentDeployment) and d.target_arn == component.arn
+            ]
         name = params.get("environmentName")
         if name is not None and name not in self.environments:
             raise ResourceNotFoundException(f"The environment '{name}' was not found")
@@ -1239,7 +1269,11 @@ class ProtonBackend(BaseBackend):
         del self.deployments[deployment_id]
         return deployment
 
-    def _deployment_target(self, deployment: Deployment) -> Environment | ServiceInstance | ServicePipeline | None:
+    def _deployment_target(
+        self, deployment: Deployment
+    ) -> Environment | ServiceInstance | ServicePipeline | Component | None:
+        if isinstance(deployment, ComponentDeployment):
+            return self.components.get(deployment.component_name)
         if isinstance(deployment, ServiceDeployment):
             service = self.services.get(deployment.service_name)
             if service is None:
@@ -1292,6 +1326,9 @@ class ProtonBackend(BaseBackend):
         if isinstance(resource, ServiceInstance):
             environment = self.environments.get(resource.environment_name)
             return environment is not None and self._awaits_notification(environment)
+        if isinstance(resource, Component):  # components never use CodeBuild (BND-32)
+            environment = self.environments.get(resource.environment_name)
+            return environment is not None and environment.provisioning == "CUSTOMER_MANAGED"
         template = self.templates[SERVICE_TEMPLATE].get(resource.state.template_name)
         return template is not None and template.provisioning == "CUSTOMER_MANAGED"
 
@@ -1305,6 +1342,9 @@ class ProtonBackend(BaseBackend):
                     return instance
             if service.pipeline is not None and service.pipeline.arn == arn:
                 return service.pipeline
+        for component in self.components.values():
+            if component.arn == arn:
+                return component  # type: ignore[return-value]
         raise ResourceNotFoundException(f"The resource '{arn}' was not found")
 
     def notify_deployment_status(self, params: dict[str, Any]) -> None:
@@ -1374,6 +1414,8 @@ class ProtonBackend(BaseBackend):
             if parsed.resource_type == "environment" and parsed.resource_id in self.environments:
                 return arn
             if parsed.resource_type == "environment-account-connection" and parsed.resource_id in self.connections:
+                return arn
+            if parsed.resource_type == "component" and parsed.resource_id in self.components:
                 return arn
             if parsed.resource_type == "service":
                 service_name, _, rest = parsed.resource_id.partition("/service-instance/")

@@ -32,6 +32,7 @@ def operation(name: str) -> Callable[[Handler], Handler]:
 def load_all() -> dict[str, Handler]:
     """Import every resource-group module (each registers its handlers) and return the table."""
     from pytest_proton.emulator.operations import (  # noqa: F401
+        components,
         connections,
         environments,
         services,
