@@ -12,8 +12,11 @@ from moto.core.base_backend import BackendDict, BaseBackend
 
 from pytest_proton.emulator import bundles, provisioning
 from pytest_proton.emulator.arns import build_arn, parse_arn
+from pytest_proton.emulator.backend_components import ComponentsMixin
+from pytest_proton.emulator.backend_service_instances import ServiceInstancesMixin
 from pytest_proton.emulator.backend_sync import SyncMixin
 from pytest_proton.emulator.clock import Clock, get_clock
+from pytest_proton.emulator.components import Component, ComponentDeployment
 from pytest_proton.emulator.connections import (
     CONNECTED,
     MAX_CONNECTIONS_PER_ENVIRONMENT_ACCOUNT,
@@ -68,7 +71,7 @@ from pytest_proton.emulator.versions import (
 )
 
 
-class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, account settings
+class ProtonBackend(ComponentsMixin, ServiceInstancesMixin, SyncMixin, BaseBackend):
     """Every Proton resource of one account in one region.
 
     ``lock`` serialises operations: moto's server answers requests on several threads.
@@ -101,6 +104,7 @@ class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, a
         self.connections: dict[str, EnvironmentAccountConnection] = {}
         self.deleted_connections: dict[str, EnvironmentAccountConnection] = {}
         self.connection_quota = MAX_CONNECTIONS_PER_ENVIRONMENT_ACCOUNT
+        self.init_components()
         self._init_sync()  # repositories, template/service sync, account settings (backend_sync.py)
 
     def now(self) -> datetime:
@@ -777,6 +781,9 @@ class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, a
                     raise ConflictException(
                         f"The environment '{name}' has service instances of service '{service.name}'"
                     )
+            components = self.components_of_environment(name)
+            if components:
+                raise ConflictException(f"The environment '{name}' has the component '{components[0].name}'")
             environment.delete_started_at = self.now()
             environment.deployment_status = DELETE_IN_PROGRESS
             environment.deployment_status_message = None
@@ -1085,6 +1092,9 @@ class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, a
         ]
         if busy:
             raise ConflictException(f"The service instance '{busy[0]}' has a deployment in progress")
+        self.check_instances_without_components(
+            service.name, [name for name in service.instances if name not in wanted]
+        )
         for name in [name for name in service.instances if name not in wanted]:
             instance = service.instances.pop(name)
             self.tags.drop(instance.arn)
@@ -1106,6 +1116,7 @@ class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, a
             resources = [*service.instances.values(), *([service.pipeline] if service.pipeline else [])]
             if any(resource.deployment_status in (IN_PROGRESS, CANCELLING) for resource in resources):
                 raise ConflictException(f"The service '{name}' has a deployment in progress")
+            self.check_instances_without_components(name, list(service.instances))
             service.delete_started_at = self.now()
             service.status, service.status_message = DELETE_IN_PROGRESS, None
             return service
@@ -1160,6 +1171,7 @@ class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, a
         instance = self.get_service_instance(service.name, params["name"])
         if instance.deployment_status in (IN_PROGRESS, CANCELLING):
             raise ConflictException(f"The service instance '{instance.name}' has a deployment in progress")
+        self.check_instance_component_idle(instance)
         if params.get("deploymentType") == "NONE" and params.get("spec") is not None:
             raise ValidationException("spec cannot be given with deploymentType NONE, which deploys nothing")
         target = self._target_state(instance.state, params, instance.state.spec)
@@ -1194,18 +1206,36 @@ class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, a
             self.settle_environment(environment)
         for service in list(self.services.values()):
             self.settle_service(service)
+        for component in list(self.components.values()):
+            self.settle_component(component)
 
-    def get_deployment(self, deployment_id: str, environment_name: str | None) -> Deployment:
+    def get_deployment(self, deployment_id: str, params: dict[str, Any]) -> Deployment:
+        """The deployment; each of environmentName, componentName, serviceName, serviceInstanceName given must match."""
         self._settle_all()
         deployment = self.deployments.get(deployment_id)
-        if deployment is None or (environment_name is not None and deployment.environment_name != environment_name):
+        given = {
+            attribute: params[member]
+            for member, attribute in (
+                ("environmentName", "environment_name"),
+                ("componentName", "component_name"),
+                ("serviceName", "service_name"),
+                ("serviceInstanceName", "instance_name"),
+            )
+            if params.get(member) is not None
+        }
+        if deployment is None or any(getattr(deployment, a, None) != v for a, v in given.items()):
             raise ResourceNotFoundException(f"The deployment '{deployment_id}' was not found")
         return deployment
 
     def list_deployments(self, params: dict[str, Any]) -> list[Deployment]:
         self._settle_all()
         if params.get("componentName"):
-            return []  # components do not exist yet
+            component = self.get_component(params["componentName"])
+            return [
+                d
+                for d in self.deployments.values()
+                if isinstance(d, ComponentDeployment) and d.target_arn == component.arn
+            ]
         name = params.get("environmentName")
         if name is not None and name not in self.environments:
             raise ResourceNotFoundException(f"The environment '{name}' was not found")
@@ -1242,7 +1272,11 @@ class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, a
         del self.deployments[deployment_id]
         return deployment
 
-    def _deployment_target(self, deployment: Deployment) -> Environment | ServiceInstance | ServicePipeline | None:
+    def _deployment_target(
+        self, deployment: Deployment
+    ) -> Environment | ServiceInstance | ServicePipeline | Component | None:
+        if isinstance(deployment, ComponentDeployment):
+            return self.components.get(deployment.component_name)
         if isinstance(deployment, ServiceDeployment):
             service = self.services.get(deployment.service_name)
             if service is None:
@@ -1295,6 +1329,9 @@ class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, a
         if isinstance(resource, ServiceInstance):
             environment = self.environments.get(resource.environment_name)
             return environment is not None and self._awaits_notification(environment)
+        if isinstance(resource, Component):  # components never use CodeBuild (BND-32)
+            environment = self.environments.get(resource.environment_name)
+            return environment is not None and environment.provisioning == "CUSTOMER_MANAGED"
         template = self.templates[SERVICE_TEMPLATE].get(resource.state.template_name)
         return template is not None and template.provisioning == "CUSTOMER_MANAGED"
 
@@ -1308,6 +1345,9 @@ class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, a
                     return instance
             if service.pipeline is not None and service.pipeline.arn == arn:
                 return service.pipeline
+        for component in self.components.values():
+            if component.arn == arn:
+                return component  # type: ignore[return-value]
         raise ResourceNotFoundException(f"The resource '{arn}' was not found")
 
     def notify_deployment_status(self, params: dict[str, Any]) -> None:
@@ -1380,6 +1420,8 @@ class ProtonBackend(SyncMixin, BaseBackend):  # SyncMixin: repositories, sync, a
                 return arn
             # Linked repositories (backend_sync.py): repository/<provider>:<owner/repo>
             if parsed.resource_type == "repository" and self.repository_by_resource_id(parsed.resource_id):
+                return arn
+            if parsed.resource_type == "component" and parsed.resource_id in self.components:
                 return arn
             if parsed.resource_type == "service":
                 service_name, _, rest = parsed.resource_id.partition("/service-instance/")

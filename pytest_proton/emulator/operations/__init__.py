@@ -33,6 +33,7 @@ def load_all() -> dict[str, Handler]:
     """Import every resource-group module (each registers its handlers) and return the table."""
     from pytest_proton.emulator.operations import (  # noqa: F401
         account,
+        components,
         connections,
         environments,
         repositories,

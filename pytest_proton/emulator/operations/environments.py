@@ -59,7 +59,7 @@ def list_environment_provisioned_resources(backend: ProtonBackend, params: dict[
 
 @operation("GetDeployment")
 def get_deployment(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
-    return {"deployment": backend.get_deployment(params["id"], params.get("environmentName")).to_dict()}
+    return {"deployment": backend.get_deployment(params["id"], params).to_dict()}
 
 
 @operation("ListDeployments")

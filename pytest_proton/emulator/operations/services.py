@@ -95,3 +95,21 @@ def list_service_instance_outputs(backend: ProtonBackend, params: dict[str, Any]
 def list_service_pipeline_outputs(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
     outputs = backend.service_pipeline_outputs(params["serviceName"], params.get("deploymentId"))
     return {"outputs": [dict(output) for output in outputs]}
+
+
+@operation("CreateServiceInstance")
+def create_service_instance(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
+    return {"serviceInstance": backend.create_service_instance(params).to_dict()}
+
+
+@operation("ListServiceInstanceProvisionedResources")
+def list_service_instance_provisioned_resources(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
+    # No limit key in the model: a single page.
+    instance = backend.get_service_instance(params["serviceName"], params["serviceInstanceName"])
+    return {"provisionedResources": [dict(resource) for resource in instance.provisioned_resources]}
+
+
+@operation("ListServicePipelineProvisionedResources")
+def list_service_pipeline_provisioned_resources(backend: ProtonBackend, params: dict[str, Any]) -> dict[str, Any]:
+    pipeline = backend.service_pipeline(params["serviceName"])
+    return {"provisionedResources": [dict(resource) for resource in pipeline.provisioned_resources]}
