@@ -579,9 +579,9 @@ class ProtonBackend(ComponentsMixin, ServiceInstancesMixin, SyncMixin, BaseBacke
         return connection
 
     def _repository_branch(self, branch: dict[str, str]) -> dict[str, str]:
-        # The repository is not checked for existence until CreateRepository is implemented.
-        arn = self.arn("repository", f"{branch['provider'].lower()}:{branch['name']}")
-        return {"arn": arn, **branch}
+        """A self-managed environment's ``provisioningRepository``: it must be linked (CreateRepository)."""
+        repository = self._linked_repository(branch["provider"], branch["name"], "provisioningRepository")
+        return {"arn": repository.arn, **branch}
 
     def create_environment(self, params: dict[str, Any]) -> Environment:
         name = params["name"]
@@ -1169,6 +1169,10 @@ class ProtonBackend(ComponentsMixin, ServiceInstancesMixin, SyncMixin, BaseBacke
         if service.delete_started_at is not None:
             raise ConflictException(f"The service '{service.name}' is being deleted")
         instance = self.get_service_instance(service.name, params["name"])
+        # A retry with the client token of an earlier update returns the instance and deploys nothing.
+        now = self.now()
+        if self.client_tokens.lookup("UpdateServiceInstance", params, now, lambda same: same is instance):
+            return instance
         if instance.deployment_status in (IN_PROGRESS, CANCELLING):
             raise ConflictException(f"The service instance '{instance.name}' has a deployment in progress")
         self.check_instance_component_idle(instance)
@@ -1183,6 +1187,7 @@ class ProtonBackend(ComponentsMixin, ServiceInstancesMixin, SyncMixin, BaseBacke
             self._start_service_deployment(service, instance, instance.state, target)
         if params.get("clientToken"):
             instance.last_client_request_token = params["clientToken"]
+            self.client_tokens.remember("UpdateServiceInstance", params, now, instance)
         return instance
 
     def update_service_pipeline(self, params: dict[str, Any]) -> ServicePipeline:

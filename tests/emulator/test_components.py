@@ -571,6 +571,8 @@ def test_self_managed_component_waits_for_notification(client: Any) -> None:
     client.update_environment_template_version(
         templateName="tfenv", majorVersion="1", minorVersion="0", status="PUBLISHED"
     )
+    connection = f"arn:aws:codestar-connections:{REGION}:{ACCOUNT}:connection/c"
+    client.create_repository(provider="GITHUB", name="org/infra", connectionArn=connection)
     client.create_environment(
         name="tf",
         templateName="tfenv",

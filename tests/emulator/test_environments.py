@@ -127,6 +127,15 @@ def test_self_managed_needs_repository(proton: Any) -> None:
     assert code == "ValidationException"
     assert "protonServiceRoleArn" in message
     repo = {"provider": "GITHUB", "name": "o/r", "branch": "main"}
+    with pytest.raises(ClientError) as excinfo:  # not linked yet
+        proton.create_environment(
+            name="dev", templateName="tmpl", templateMajorVersion="1", spec=SPEC, provisioningRepository=repo
+        )
+    code, message = error_of(excinfo)
+    assert code == "ValidationException" and "provisioningRepository" in message and "CreateRepository" in message
+    proton.create_repository(
+        provider="GITHUB", name="o/r", connectionArn=f"arn:aws:codestar-connections:{REGION}:{ACCOUNT}:connection/c"
+    )
     created = proton.create_environment(
         name="dev", templateName="tmpl", templateMajorVersion="1", spec=SPEC, provisioningRepository=repo
     )["environment"]

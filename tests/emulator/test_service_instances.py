@@ -194,3 +194,22 @@ def test_provisioned_resources_not_found(client: Any) -> None:
         with pytest.raises(ClientError) as excinfo:
             call()
         assert error_of(excinfo)[0] == "ResourceNotFoundException"
+
+
+def test_update_service_instance_retry_with_its_client_token_deploys_nothing(client: Any) -> None:
+    def update(**params: Any) -> dict[str, Any]:
+        return client.update_service_instance(  # type: ignore[no-any-return]
+            serviceName="web", name="one", deploymentType="CURRENT_VERSION", **params
+        )["serviceInstance"]
+
+    first = update(clientToken="u1")
+    assert first["deploymentStatus"] == "IN_PROGRESS"
+    retried = update(clientToken="u1")  # no busy-rule ConflictException: it is the same request
+    assert retried["lastAttemptedDeploymentId"] == first["lastAttemptedDeploymentId"]
+    client.get_service_instance(serviceName="web", name="one")
+    assert update(clientToken="u1")["lastAttemptedDeploymentId"] == first["lastAttemptedDeploymentId"]
+    with pytest.raises(ClientError) as excinfo:
+        update(clientToken="u1", spec=INSTANCE_SPEC)
+    code, message = error_of(excinfo)
+    assert code == "ValidationException" and "IdempotentParameterMismatch" in message
+    assert update(clientToken="u2")["lastAttemptedDeploymentId"] != first["lastAttemptedDeploymentId"]
