@@ -123,7 +123,9 @@ def test_raw_http_with_a_hand_written_sigv4_header(server_url: str) -> None:
 def test_raw_http_signed_by_botocore(server_url: str) -> None:
     """A request signed with real SigV4 (botocore's signer) and sent with urllib."""
     body = json.dumps({"maxResults": 10})
-    request = AWSRequest(method="POST", url=server_url + "/", data=body, headers=_json_headers("ListEnvironmentTemplates"))
+    request = AWSRequest(
+        method="POST", url=server_url + "/", data=body, headers=_json_headers("ListEnvironmentTemplates")
+    )
     SigV4Auth(Credentials("testing", "testing"), "proton", REGION).add_auth(request)
     prepared = request.prepare()
     raw = urllib.request.Request(prepared.url, data=body.encode(), headers=dict(prepared.headers), method="POST")
