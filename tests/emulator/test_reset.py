@@ -71,3 +71,13 @@ def test_reset_keeps_the_process_clock_and_drops_backend_knobs(target: Target) -
             assert created["createdAt"] == datetime(2030, 5, 1, tzinfo=timezone.utc)
         finally:
             state_manager.unset_transition(DEPLOYMENT_MODEL)
+
+
+def test_reset_through_the_moto_api_url_in_process(proton: object) -> None:
+    """Inside ``mock_aws()`` moto intercepts ``requests`` too: the documented reset URL works in-process."""
+    import requests
+
+    proton.create_environment_template(name="envt")  # type: ignore[attr-defined]
+    response = requests.post("http://motoapi.amazonaws.com/moto-api/reset", timeout=10)
+    assert response.status_code == 200
+    assert proton.list_environment_templates()["templates"] == []  # type: ignore[attr-defined]
