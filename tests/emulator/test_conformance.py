@@ -29,6 +29,7 @@ from botocore.model import ListShape, MapShape, Shape, StructureShape
 from moto import mock_aws
 
 from pytest_proton.emulator import register
+from pytest_proton.emulator.models import proton_backends
 from pytest_proton.emulator.servicemodel import paginators, service_model
 
 from .world import (
@@ -69,10 +70,13 @@ NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
 UNVALIDATED = Config(retries={"max_attempts": 1, "mode": "standard"}, parameter_validation=False)
 
 
-def _held(update: Callable[[World], Any], params: dict[str, Any]) -> Callable[[World], dict[str, Any]]:
-    """Params for a Cancel*Deployment: run ``update`` while deployments are held IN_PROGRESS."""
+def _held(
+    update: Callable[[World], Any], params: dict[str, Any], prepare: Callable[[World], Any] = lambda _: None
+) -> Callable[[World], dict[str, Any]]:
+    """Params for a Cancel*Deployment: ``prepare``, then run ``update`` while deployments are held IN_PROGRESS."""
 
     def build(world: World) -> dict[str, Any]:
+        prepare(world)
         hold_deployments()
         update(world)
         return params
@@ -96,8 +100,9 @@ def _codebuild_environment(world: World) -> dict[str, Any]:
 
 
 def _sync_blocker(world: World) -> dict[str, Any]:
-    """The service's active sync blocker, if the emulator has one; else a blocker that never existed."""
+    """An active sync blocker, made through the emulator's control (real ones come from failed syncs)."""
     world.service_sync()
+    proton_backends[ACCOUNT][REGION].add_service_sync_blocker("web", created_reason="manual override")
     summary = world.client.get_service_sync_blocker_summary(serviceName="web")["serviceSyncBlockerSummary"]
     active = [b for b in summary.get("latestBlockers", []) if b["status"] == "ACTIVE"]
     assert active, "the emulator should expose a way to produce a service sync blocker (none is active)"
@@ -127,11 +132,9 @@ SERVICE_SYNC_CONFIG = {"serviceName": "web", **REPO, "branch": "main", "filePath
 CALLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "AcceptEnvironmentAccountConnection": lambda w: {"id": w.connection()},
     "CancelComponentDeployment": _held(
-        lambda w: (
-            w.component(),
-            w.client.update_component(name="comp", deploymentType="CURRENT_VERSION", description="held"),
-        ),
+        lambda w: w.client.update_component(name="comp", deploymentType="CURRENT_VERSION", description="held"),
         {"componentName": "comp"},
+        prepare=World.component,
     ),
     "CancelEnvironmentDeployment": _held(
         lambda w: w.client.update_environment(name="dev", deploymentType="CURRENT_VERSION", spec=ENV_SPEC),
