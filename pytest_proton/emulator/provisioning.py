@@ -246,7 +246,7 @@ def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
     try:
         parsed = cfn_template.parse(result.text or "")
         prepared = (
-            cfn_template.stand_in(parsed)
+            cfn_template.stand_in(parsed, stack_target.region)
             if getattr(provisioner, "placeholders", False)
             else cfn_template.Prepared(result.text or "")
         )

@@ -12,6 +12,9 @@ with a warning and then fails on any ``!GetAtt`` to them, so the emulator (a doc
   unique per resource and attribute and stable across deployments;
 * drops it from ``DependsOn`` lists.
 
+and gives ``Fn::GetAZs`` of the stack's own Region the Region's name (moto reads ``!Ref AWS::Region``
+there as a literal).
+
 The stack then holds every resource moto supports, and outputs that read an unsupported resource
 hold its placeholder. What was left out is reported (``skipped``), so tests can see it.
 """
@@ -77,8 +80,12 @@ def _placeholder(logical_id: str, type_name: str, attribute: str | None) -> str:
     return fake_output(label, owner=f"{type_name}:{logical_id}")
 
 
-def stand_in(template: dict[str, Any], supported: frozenset[str] | None = None) -> Prepared:
-    """The template with resources of types moto lacks replaced by placeholders (see the module docs)."""
+def stand_in(template: dict[str, Any], region: str, supported: frozenset[str] | None = None) -> Prepared:
+    """The template with resources of types moto lacks replaced by placeholders (see the module docs).
+
+    Also ``Fn::GetAZs`` of the stack's own Region (``""`` or ``!Ref AWS::Region``), which moto reads
+    as a literal Region name, is given ``region``.
+    """
     supported = moto_types() if supported is None else supported
     resources = template.get("Resources") if isinstance(template.get("Resources"), dict) else {}
     skipped = {
@@ -86,9 +93,6 @@ def stand_in(template: dict[str, Any], supported: frozenset[str] | None = None) 
         for name, body in resources.items()
         if isinstance(body, dict) and body.get("Type") not in supported
     }
-    if not skipped:
-        return Prepared(json.dumps(template, default=str))
-
     def value(name: str, attribute: str | None) -> str:
         return _placeholder(name, skipped[name], attribute)
 
@@ -105,6 +109,8 @@ def stand_in(template: dict[str, Any], supported: frozenset[str] | None = None) 
         if isinstance(node, dict):
             if len(node) == 1:
                 ((key, arg),) = node.items()
+                if key == "Fn::GetAZs" and (arg in ("", None) or arg == {"Ref": "AWS::Region"}):
+                    return {"Fn::GetAZs": region}
                 if key == "Ref" and isinstance(arg, str) and arg in skipped:
                     return value(arg, None)
                 if key == "Fn::GetAtt":
@@ -137,7 +143,7 @@ def stand_in(template: dict[str, Any], supported: frozenset[str] | None = None) 
         # moto needs one resource to make a stack: a wait condition handle stands for the template.
         kept["ProtonEmulatorPlaceholder"] = {"Type": "AWS::CloudFormation::WaitConditionHandle"}
     out["Resources"] = kept
-    for section in ("Outputs", "Conditions"):
+    for section in ("Outputs", "Conditions", "Mappings"):
         if section in out:
             out[section] = walk(out[section])
     return Prepared(json.dumps(out, default=str), skipped)
