@@ -93,6 +93,7 @@ def stand_in(template: dict[str, Any], region: str, supported: frozenset[str] | 
         for name, body in resources.items()
         if isinstance(body, dict) and body.get("Type") not in supported
     }
+
     def value(name: str, attribute: str | None) -> str:
         return _placeholder(name, skipped[name], attribute)
 

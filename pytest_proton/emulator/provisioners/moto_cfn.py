@@ -52,21 +52,21 @@ class MotoProvisioner:
         if stack is None:
             try:
                 stack = backend.create_stack(target.stack_name, template, {}, tags=dict(target.tags))
+                return self._result(stack)  # moto resolves outputs lazily: their errors surface here
             except Exception as error:  # noqa: BLE001 - moto reports template errors as any exception
                 self._discard(backend, target.stack_name)
                 raise ProvisioningError(
                     f"CloudFormation could not create the stack {target.stack_name}: {_describe(error)}"
                 ) from None
-        else:
-            try:
-                backend.update_stack(target.stack_name, template, None, [], dict(target.tags))
-            except Exception as error:  # noqa: BLE001
-                self._roll_back(backend, target, previous)
-                raise ProvisioningError(
-                    f"CloudFormation could not update the stack {target.stack_name}: {_describe(error)}; "
-                    "the stack was rolled back"
-                ) from None
-        return self._result(stack)
+        try:
+            backend.update_stack(target.stack_name, template, None, [], dict(target.tags))
+            return self._result(stack)
+        except Exception as error:  # noqa: BLE001
+            self._roll_back(backend, target, previous)
+            raise ProvisioningError(
+                f"CloudFormation could not update the stack {target.stack_name}: {_describe(error)}; "
+                "the stack was rolled back"
+            ) from None
 
     def delete(self, target: StackTarget) -> None:
         backend = _backend(target)
