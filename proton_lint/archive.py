@@ -8,11 +8,13 @@ and decompression stops once the unpacked size passes a hard cap (a gzip bomb).
 
 from __future__ import annotations
 
+import io
 import posixpath
 import tarfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 #: Proton's own limit for a whole bundle (BND-03); above it is a finding, not a refusal.
 PROTON_BUNDLE_LIMIT = 5 * 1024 * 1024
@@ -68,9 +70,26 @@ def read_archive(path: Path) -> ArchiveContents:
         raise ArchiveRefused(
             f"the archive is {size / 1048576:.1f} MB compressed, far beyond Proton's 5 MB bundle limit; not opened"
         )
+    try:
+        with path.open("rb") as handle:
+            return _read(handle)
+    except OSError as exc:
+        raise ArchiveRefused(f"cannot read the archive: {exc.strerror}") from None
+
+
+def read_archive_bytes(data: bytes) -> ArchiveContents:
+    """Read every safe regular file of a gzipped tar held in memory (an S3 object, an upload)."""
+    if len(data) > HARD_COMPRESSED_LIMIT:
+        raise ArchiveRefused(
+            f"the archive is {len(data) / 1048576:.1f} MB compressed, far beyond Proton's 5 MB bundle limit; not opened"
+        )
+    return _read(io.BytesIO(data))
+
+
+def _read(fileobj: BinaryIO) -> ArchiveContents:
     contents = ArchiveContents()
     try:
-        with tarfile.open(path, mode="r:gz") as tar:
+        with tarfile.open(fileobj=fileobj, mode="r:gz") as tar:
             for count, member in enumerate(tar):
                 if count >= MAX_MEMBERS:
                     raise ArchiveRefused(f"more than {MAX_MEMBERS} members; not a Proton bundle")

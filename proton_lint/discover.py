@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from proton_lint.archive import ArchiveRefused, read_archive
+from proton_lint.archive import ArchiveContents, ArchiveRefused, read_archive, read_archive_bytes
 from proton_lint.bundle import (
     INFRA_DIRS,
     LEGACY_INFRA_DIRS,
@@ -168,6 +168,23 @@ def _archive_bundles(path: Path, found: Discovery) -> None:
     except ArchiveRefused as exc:
         found.notes.append(Note("PL104", shown, str(exc)))
         return
+    archive_bundles(contents, shown, found)
+
+
+def discover_archive(data: bytes, shown: str) -> Discovery:
+    """The bundles of an archive held in memory (``shown`` names it in findings), as :func:`discover` finds them."""
+    found = Discovery()
+    try:
+        contents = read_archive_bytes(data)
+    except ArchiveRefused as exc:
+        found.notes.append(Note("PL104", shown, str(exc)))
+        return found
+    archive_bundles(contents, shown, found)
+    return found
+
+
+def archive_bundles(contents: ArchiveContents, shown: str, found: Discovery) -> None:
+    """Add the bundles (and notes) of an unpacked archive to ``found``."""
     for name, reason in contents.skipped:
         found.notes.append(Note("PL104", f"{shown}!/{name}", f"archive member skipped: {reason}"))
     roots = sorted(

@@ -1,25 +1,46 @@
 """Template bundle registration: the seam where a new template version leaves REGISTRATION_IN_PROGRESS.
 
 A version is created ``REGISTRATION_IN_PROGRESS`` and settles on its next read (Get, List, Update,
-Delete) through :func:`register_bundle`. For now no bundle is read: registration always succeeds
-with status ``DRAFT`` and no schema.
+Delete) through :func:`register_bundle`.
 
-Issue 5 plugs in here: read ``version.source["s3"]`` (bucket, key) from moto's S3 backend for
-``backend.account_id`` / ``backend.region_name``, unpack and lint the bundle, return the schema
-text, and for a minor version compare the schema with the previous minor's (proton-rules §3.4).
-Any problem -> ``RegistrationOutcome(REGISTRATION_FAILED, message)``.
+* At the Create call, :func:`check_source` reads ``source.s3`` from moto's S3 in the same account
+  (bundle_store.py): a missing bucket or object is a ``ValidationException`` there and then.
+* At registration, the archive is unpacked with the linter's safe reader and checked with the
+  linter's structural rules (:data:`REGISTRATION_RULES`: layout, limits, archive safety, YAML,
+  manifest and schema; errors only). Any error, a bundle of the wrong kind (a service bundle for an
+  environment template), or an archive holding several bundles ends ``REGISTRATION_FAILED`` with a
+  ``statusMessage`` naming every problem at its file and line.
+* A minor version (``minor > 0``) is compared with the previous registered minor of its major
+  with the linter's SCH-41 heuristics (proton_lint.compat): a breaking change fails registration.
+* ``schema`` is the text of ``schema/schema.yaml``, as Proton returned it.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pytest_proton.emulator.versions import DRAFT
+from pytest_proton.emulator import bundle_store
+from pytest_proton.emulator.templates import ENVIRONMENT_TEMPLATE
+from pytest_proton.emulator.versions import DRAFT, PUBLISHED, REGISTRATION_FAILED
 
 if TYPE_CHECKING:
+    from proton_lint.bundle import Bundle
+    from proton_lint.engine import Linter
     from pytest_proton.emulator.models import ProtonBackend
     from pytest_proton.emulator.versions import TemplateVersion
+
+#: The linter rules a bundle must pass to register: layout and limits (PL1), manifest (PL2), schema (PL3).
+REGISTRATION_RULES = ("PL1", "PL2", "PL3")
+#: Left out: folder names of a template-sync repository (an archive has none), links in folders
+#: (archives report them as PL104), stray manifests, and PL105 (several bundles: handled here).
+IGNORED_RULES = ("PL105", "PL107", "PL117", "PL118", "PL119")
+#: At most this many problems are listed in a statusMessage.
+MAX_LISTED = 10
+
+_linter: Linter | None = None
+_lint_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -29,6 +50,111 @@ class RegistrationOutcome:
     schema: str | None = None
 
 
-def register_bundle(backend: ProtonBackend, version: TemplateVersion) -> RegistrationOutcome:  # noqa: ARG001
-    """Register ``version``'s bundle; no bundle processing yet, so it always succeeds."""
-    return RegistrationOutcome(DRAFT)
+def check_source(backend: ProtonBackend, version: TemplateVersion) -> None:
+    """Read the version's bundle from moto's S3 now (ValidationException when absent) and keep it."""
+    bundle_store.remember(backend, version, bundle_store.fetch_source(backend, version.source))
+
+
+def _registration_linter() -> Linter:
+    global _linter
+    if _linter is None:
+        from proton_lint.engine import Linter, LintOptions
+
+        _linter = Linter(LintOptions(select=REGISTRATION_RULES, ignore=IGNORED_RULES, entry_points=False))
+    return _linter
+
+
+def _failed(stored: bundle_store.StoredBundle | None, problems: list[str]) -> RegistrationOutcome:
+    where = stored.where if stored is not None else "the template bundle"
+    listed = problems[:MAX_LISTED]
+    more = f"; and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+    return RegistrationOutcome(
+        REGISTRATION_FAILED, f"The template bundle {where} is invalid: {'; '.join(listed)}{more}"
+    )
+
+
+def _where(finding: Any) -> str:
+    path = str(finding.path).split("!/", 1)[-1] if "!/" in str(finding.path) else ""
+    line = f":{finding.span.line}" if finding.span is not None and path else ""
+    return f"{path}{line}: " if path else ""
+
+
+def register_bundle(backend: ProtonBackend, version: TemplateVersion) -> RegistrationOutcome:
+    """Unpack and check ``version``'s bundle; DRAFT with its schema, or REGISTRATION_FAILED naming the problems."""
+    from proton_lint.bundle import SCHEMA_FILE, BundleKind
+    from proton_lint.findings import Severity
+
+    stored = bundle_store.stored_bundle(backend, version)
+    if stored is None:
+        return _failed(None, ["no bundle was read for this version"])
+    discovery = bundle_store.unpack(stored)
+    kind = version.kind
+    wanted = BundleKind.ENVIRONMENT if kind is ENVIRONMENT_TEMPLATE else BundleKind.SERVICE
+    if not discovery.bundles:
+        return _failed(stored, [note.message for note in discovery.notes] or ["the archive holds no bundle"])
+    if len(discovery.bundles) > 1:
+        roots = ", ".join(b.root.split("!/", 1)[-1] if "!/" in b.root else "(root)" for b in discovery.bundles)
+        return _failed(stored, [f"the archive holds {len(discovery.bundles)} bundles ({roots}); Proton expects one"])
+    bundle = discovery.bundles[0]
+    template = backend.templates[kind].get(version.template_name)
+    if kind is ENVIRONMENT_TEMPLATE and template is not None and template.provisioning == "CUSTOMER_MANAGED":
+        bundle.declared_customer_managed = True
+    problems: list[str] = []
+    if bundle.kind is not wanted:
+        problems.append(
+            f"a {kind.label} needs a {wanted.value} bundle, but this one is "
+            + (f"a {bundle.kind.value} bundle" if bundle.kind is not BundleKind.UNKNOWN else "of no known kind")
+        )
+    with _lint_lock:
+        result = _registration_linter().run([], discovery)
+    for finding in result.findings:
+        if finding.severity >= Severity.ERROR:
+            problems.append(f"{_where(finding)}{finding.message} [{finding.rule}]")
+    if problems:
+        return _failed(stored, problems)
+    breaking = _breaking_changes(backend, version, bundle)
+    if breaking:
+        return _failed(
+            stored,
+            [
+                f"the schema of minor version {version.label} is not backward compatible with "
+                f"{breaking[0]}: {'; '.join(breaking[1:])}"
+            ],
+        )
+    stored.bundle = bundle
+    stored.engines = _engines(bundle)
+    return RegistrationOutcome(DRAFT, schema=bundle.read_text(SCHEMA_FILE) if bundle.has(SCHEMA_FILE) else None)
+
+
+def _engines(bundle: Bundle) -> dict[str, str]:
+    """The rendering engine of each infrastructure folder (first entry of its manifest)."""
+    engines: dict[str, str] = {}
+    for manifest in bundle.manifests:
+        folder = manifest.rsplit("/", 1)[0]
+        for entry in bundle.manifest_entries(manifest):
+            engine = entry.get("rendering_engine")
+            if isinstance(engine, str):
+                engines.setdefault(folder, engine)
+    return engines
+
+
+def _breaking_changes(backend: ProtonBackend, version: TemplateVersion, bundle: Bundle) -> list[str]:
+    """``[previous label, change, ...]`` when the schema breaks the previous minor's; [] when compatible."""
+    from proton_lint.compat import breaking_changes
+
+    if version.minor == 0:
+        return []
+    template = backend.templates[version.kind].get(version.template_name)
+    if template is None:
+        return []
+    earlier = [v for v in template.versions.values() if v.major == version.major and v.minor < version.minor]
+    previous = [v for v in earlier if backend.settle_version(v).status in (DRAFT, PUBLISHED)]
+    for candidate in sorted(previous, key=lambda v: v.minor, reverse=True):
+        old = bundle_store.bundle_of(backend, candidate)
+        if old is None:
+            continue
+        changes = breaking_changes(old.schema_root, bundle.schema_root)
+        if not changes:
+            return []
+        return [candidate.label, *(change.message for change in changes)]
+    return []

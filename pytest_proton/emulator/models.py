@@ -212,6 +212,8 @@ class ProtonBackend(ComponentsMixin, ServiceInstancesMixin, SyncMixin, BaseBacke
             compatible_environment_templates=[dict(entry) for entry in compatible or []],
             supported_component_sources=params.get("supportedComponentSources"),
         )
+        # Issue 5: read the bundle from moto's S3 now; a missing bucket or object is a ValidationException.
+        bundles.check_source(self, version)
         self.tags.set(version.arn, tags_to_dict(params.get("tags")))
         template.versions[label] = version
         self.deleted_versions[kind].pop((template.name, label), None)
@@ -1329,6 +1331,10 @@ class ProtonBackend(ComponentsMixin, ServiceInstancesMixin, SyncMixin, BaseBacke
 
     def _awaits_notification(self, resource: Environment | ServiceInstance | ServicePipeline) -> bool:
         """Self-managed (provisioningRepository) or CodeBuild resources settle only when notified."""
+        # Issue 5: the bundle decides when known (Terraform and CodeBuild wait, CloudFormation deploys).
+        decided = provisioning.awaits_notification(self, resource)
+        if decided is not None:
+            return decided
         if isinstance(resource, Environment):
             return resource.provisioning == "CUSTOMER_MANAGED" or resource.codebuild_role_arn is not None
         if isinstance(resource, ServiceInstance):

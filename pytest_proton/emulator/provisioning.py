@@ -5,20 +5,48 @@ Update, Delete) through :func:`deploy` (or :func:`destroy` for a deletion). When
 moto's public ``state_manager`` under the model name ``proton::deployment``: by default
 ``{"progression": "manual", "times": 1}``, so the first read after the request settles it; tests can
 hold it with a larger ``times`` or ``{"progression": "time", "seconds": N}`` (read from the
-emulator's clock). For now nothing is provisioned: every deployment succeeds with no outputs.
+emulator's clock).
 
-Issue 5 plugs in here: :func:`validate_spec` checks the spec against the version's schema, and
-:func:`deploy` renders the bundle and creates a moto CloudFormation stack, returning its outputs and
-resources, or ``DeploymentOutcome(FAILED, message)``.
+* :func:`validate_spec` checks a spec against the version's schema at call time (the linter's
+  proton_lint.spec): a ``ValidationException`` names the input and what is wrong.
+  ``${Proton::CURRENT_VAL}`` is accepted for any input; unknown inputs are accepted (AWS's own
+  samples deploy specs with inputs their schema lacks).
+* :func:`deploy` renders the version's IaC for the deployment's target with the linter's renderer
+  (provisioners/rendering.py gathers the values) and applies it as one CloudFormation stack with the
+  configured provisioner (provisioners/). Render errors, invalid YAML and CloudFormation errors end
+  the deployment FAILED with a message naming the file, the line and what broke. The stack is only
+  touched when the deployment settles, so a cancelled deployment leaves the stack on its last good
+  template; a failed update is rolled back to it.
+* Terraform (``hcl``) templates are self-managed: :func:`awaits_notification` keeps them
+  IN_PROGRESS until NotifyResourceDeploymentStatusChange. CodeBuild templates do the same unless a
+  test hook supplies their outputs (provisioners.set_codebuild_hook).
+* :func:`destroy` deletes the resource's stacks.
+
+Naming (a documented choice where Proton's own is not known): stacks are
+``AWSProton-<label>-cloudformation-<12 characters from the resource ARN>``, the label being the
+environment name, ``<service>-<instance>`` or ``<service>-pipeline``; stacks carry the tags
+``aws:proton:template`` (template ARN), ``aws:proton:environment``, ``aws:proton:service``,
+``aws:proton:service-instance`` (the resource ARNs that apply) and the Proton resource's own tags
+(a service instance and pipeline also their service's).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from moto.moto_api import state_manager
+
+from proton_lint.render import build_context, jinja_files, render
+from proton_lint.spec import PIPELINE_TYPE_KEY
+from pytest_proton.emulator import bundle_store, provisioners
+from pytest_proton.emulator.exceptions import ValidationException
+from pytest_proton.emulator.provisioners import cfn_template, rendering
+from pytest_proton.emulator.provisioners.base import ProvisioningError, StackTarget, output_entries
+from pytest_proton.emulator.templates import ENVIRONMENT_TEMPLATE, SERVICE_TEMPLATE, TemplateKind
 
 if TYPE_CHECKING:
     from pytest_proton.emulator.models import ProtonBackend
@@ -51,15 +79,289 @@ def is_due(started_at: datetime, reads: int, now: datetime) -> bool:
     return reads >= int(transition.get("times", 1))
 
 
+# -- state kept per resource -----------------------------------------------------------------------
+_STATE_ATTRIBUTE = "_proton_provisioning_state"
+
+
+@dataclass
+class ResourceStack:
+    """A resource's stack and what its last successful deployment applied."""
+
+    target: StackTarget
+    template: str | None = None  # the last good template body (what a rollback re-applies)
+    inputs: dict[str, Any] = field(default_factory=dict)  # the last good resolved inputs
+    #: resources moto could not create in the last deployment: logical ID -> type
+    skipped: dict[str, str] = field(default_factory=dict)
+    provisioner: str = "moto"
+
+
+def _state(backend: ProtonBackend) -> dict[str, ResourceStack]:
+    state = backend.__dict__.get(_STATE_ATTRIBUTE)
+    if state is None:
+        state = backend.__dict__[_STATE_ATTRIBUTE] = {}
+    return state  # type: ignore[no-any-return]
+
+
+def stack_of(backend: ProtonBackend, arn: str) -> ResourceStack | None:
+    """The stack record of a Proton resource (for tests and introspection): name, account, skipped types."""
+    return _state(backend).get(arn)
+
+
+# -- versions and bundles --------------------------------------------------------------------------
+def _version(backend: ProtonBackend, kind: TemplateKind, state: Any) -> TemplateVersion | None:
+    template = backend.templates[kind].get(state.template_name)
+    return template.versions.get(f"{state.major}.{state.minor}") if template is not None else None
+
+
+def _kind_of(target_kind: str) -> TemplateKind:
+    return ENVIRONMENT_TEMPLATE if target_kind == rendering.ENVIRONMENT else SERVICE_TEMPLATE
+
+
 def validate_spec(backend: ProtonBackend, version: TemplateVersion, spec: str | None) -> None:
-    """Check ``spec`` against ``version.schema``; no schema processing yet, so every spec passes."""
+    """Check ``spec`` against ``version``'s schema; ValidationException naming the input and the problem."""
+    bundle = bundle_store.bundle_of(backend, version)
+    if bundle is None:
+        return
+    try:
+        document = rendering.load_spec(spec)
+    except rendering.InputError as error:
+        raise ValidationException(str(error)) from None
+    root = bundle.schema_root
+    if version.kind is ENVIRONMENT_TEMPLATE:
+        if spec is not None and not (isinstance(document, dict) and document.get("proton") == "EnvironmentSpec"):
+            raise ValidationException("The spec must be a YAML mapping with 'proton: EnvironmentSpec'")
+        values = rendering.given_inputs(rendering.ENVIRONMENT, document)
+        _raise_first(rendering.problems(root, rendering.ENVIRONMENT, values, "the spec"), "the spec")
+        return
+    if not isinstance(document, dict):
+        raise ValidationException("The spec must be a YAML mapping")
+    instances = document.get("instances")
+    if isinstance(instances, list):
+        for entry in instances:
+            if isinstance(entry, dict):
+                values = entry.get("spec") if isinstance(entry.get("spec"), dict) else None
+                what = f"the service instance '{entry.get('name')}'"
+                _raise_first(rendering.problems(root, rendering.SERVICE_INSTANCE, values, what), what)
+        if "pipeline" in document or PIPELINE_TYPE_KEY in root:
+            values = document.get("pipeline") if isinstance(document.get("pipeline"), dict) else None
+            _raise_first(rendering.problems(root, rendering.SERVICE_PIPELINE, values, "the pipeline"), "the pipeline")
+        return
+    # One resource's spec: an instance's ({name, environment, spec} or a spec document) or a pipeline's inputs.
+    if "spec" in document or "name" in document or "environment" in document or "proton" in document:
+        values = rendering.given_inputs(rendering.SERVICE_INSTANCE, document)
+        what = f"the service instance '{document.get('name')}'" if document.get("name") else "the service instance"
+        _raise_first(rendering.problems(root, rendering.SERVICE_INSTANCE, values, what), what)
+    else:
+        _raise_first(rendering.problems(root, rendering.SERVICE_PIPELINE, document, "the pipeline"), "the pipeline")
 
 
-def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:  # noqa: ARG001
-    """Provision ``deployment``'s target state; nothing is provisioned yet, so it always succeeds."""
-    return DeploymentOutcome(SUCCEEDED)
+def _raise_first(problems: list[str], what: str) -> None:
+    if problems:
+        raise ValidationException(f"The spec of {what} is invalid: {problems[0]}")
 
 
-def destroy(backend: ProtonBackend, resource: Any) -> DeploymentOutcome:  # noqa: ARG001
-    """Tear down a resource being deleted; always succeeds for now."""
+# -- deploying -------------------------------------------------------------------------------------
+def _stack_name(label: str, arn: str) -> str:
+    suffix = hashlib.sha256(arn.encode()).hexdigest()[:12].upper()
+    clean = re.sub(r"[^A-Za-z0-9-]+", "-", label).strip("-") or "resource"
+    head = "AWSProton-"
+    tail = f"-cloudformation-{suffix}"
+    return head + clean[: 128 - len(head) - len(tail)] + tail
+
+
+def _stack_target(backend: ProtonBackend, target: rendering.Target, version: TemplateVersion) -> StackTarget:
+    template = backend.templates[version.kind].get(version.template_name)
+    tags: dict[str, str] = {}
+    if target.service is not None:
+        tags.update(backend.tags.get(target.service.arn))
+    tags.update(backend.tags.get(target.resource.arn))
+    tags["aws:proton:template"] = template.arn if template is not None else version.arn
+    if target.environment is not None:
+        tags["aws:proton:environment"] = target.environment.arn
+    if target.service is not None:
+        tags["aws:proton:service"] = target.service.arn
+    if target.kind == rendering.SERVICE_INSTANCE:
+        tags["aws:proton:service-instance"] = target.resource.arn
+        label = f"{target.service.name}-{target.resource.name}"
+    elif target.kind == rendering.SERVICE_PIPELINE:
+        label = f"{target.service.name}-pipeline"
+    else:
+        label = target.resource.name
+    return StackTarget(_stack_name(label, target.resource.arn), target.account_id, backend.region_name, tags)
+
+
+def _failed(message: str) -> DeploymentOutcome:
+    return DeploymentOutcome(FAILED, message)
+
+
+def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
+    """Render and provision ``deployment``'s target state; FAILED with a message saying what broke."""
+    target = rendering.find_target(backend, deployment)
+    if target is None:
+        return _failed("The resource of this deployment no longer exists")
+    version = _version(backend, _kind_of(target.kind), deployment.target_state)
+    stored = bundle_store.stored_bundle(backend, version) if version is not None else None
+    if version is None or stored is None or stored.bundle is None:
+        return DeploymentOutcome(SUCCEEDED)  # a version without a registered bundle deploys nothing
+    bundle = stored.bundle
+    records = _state(backend)
+    record = records.get(target.resource.arn)
+    try:
+        document = rendering.load_spec(deployment.target_state.spec)
+        values = rendering.given_inputs(target.kind, document, getattr(target.resource, "name", None))
+        inputs = rendering.resolve(
+            bundle.schema_root, target.kind, values, record.inputs if record else None, target.label
+        )
+    except rendering.InputError as error:
+        return _failed(str(error))
+    folder, template_kind = rendering.FOLDERS[target.kind]
+    engine = stored.engine(folder)
+    if engine is None:
+        # Nothing to provision (a customer-managed environment: its spec's inputs are its outputs).
+        outputs = output_entries(sorted(inputs.items())) if target.kind == rendering.ENVIRONMENT else []
+        _remember(records, target, None, inputs, None, {})
+        return DeploymentOutcome(SUCCEEDED, outputs=outputs)
+    if engine == "codebuild":
+        return _codebuild(records, target, version, inputs)
+    if engine != "jinja":
+        return _failed(f"The {engine} template of {target.label} is provisioned by your own automation")
+    lookup = _inputs_lookup(bundle, records)
+    render_values = rendering.BUILDERS[target.kind](backend, target, inputs, lookup)
+    files = [f for f in jinja_files(bundle) if f.kind is template_kind]
+    if not files:
+        return _failed(f"The bundle has no CloudFormation template in {folder}/")
+    rel = files[0].rel
+    result = render(bundle.read_text(rel), build_context(template_kind, render_values), template_name=rel)
+    if not result.ok:
+        error = result.errors[0]
+        where = f"{rel} line {error.line}" if error.line else rel
+        named = f" ({error.name} is not defined)" if error.name else ""
+        return _failed(f"Rendering {where} failed: {error.message}{named}")
+    provisioner = provisioners.current()
+    stack_target = _stack_target(backend, target, version)
+    if record is not None and record.target.stack_name:  # the stack keeps its name and place; tags follow
+        stack_target = StackTarget(
+            record.target.stack_name, record.target.account_id, record.target.region, stack_target.tags
+        )
+    try:
+        parsed = cfn_template.parse(result.text or "")
+        prepared = (
+            cfn_template.stand_in(parsed, stack_target.region)
+            if getattr(provisioner, "placeholders", False)
+            else cfn_template.Prepared(result.text or "")
+        )
+    except cfn_template.TemplateError as error:
+        where = (
+            f" at line {result.source_line(error.line)} of {rel} (rendered line {error.line})"
+            if error.line
+            else f" ({rel})"
+        )
+        return _failed(f"{error.message[0].upper()}{error.message[1:]}{where}")
+    try:
+        stack = provisioner.apply(stack_target, prepared.body, record.template if record else None)
+    except ProvisioningError as error:
+        if record is None:
+            records[target.resource.arn] = ResourceStack(stack_target, provisioner=provisioner.name)
+        return _failed(f"{error} (template {rel})")
+    _remember(records, target, stack_target, inputs, prepared.body, prepared.skipped, provisioner.name)
+    return DeploymentOutcome(SUCCEEDED, outputs=stack.outputs, provisioned_resources=stack.resources)
+
+
+def _remember(  # noqa: PLR0917
+    records: dict[str, ResourceStack],
+    target: rendering.Target,
+    stack_target: StackTarget | None,
+    inputs: dict[str, Any],
+    body: str | None,
+    skipped: dict[str, str],
+    provisioner: str = "none",
+) -> None:
+    previous = records.get(target.resource.arn)
+    records[target.resource.arn] = ResourceStack(
+        stack_target or (previous.target if previous else StackTarget("", target.account_id, "")),
+        body,
+        dict(inputs),
+        dict(skipped),
+        provisioner,
+    )
+
+
+def _inputs_lookup(bundle: Any, records: dict[str, ResourceStack]) -> Any:
+    """The current inputs of another resource (a pipeline reads its instances')."""
+
+    def lookup(resource: Any) -> dict[str, Any]:
+        record = records.get(resource.arn)
+        if record is not None and (record.inputs or record.template is not None):
+            return dict(record.inputs)
+        try:
+            document = rendering.load_spec(resource.state.spec)
+            values = rendering.given_inputs(rendering.SERVICE_INSTANCE, document, resource.name)
+            return rendering.resolve(bundle.schema_root, rendering.SERVICE_INSTANCE, values, None, resource.name)
+        except rendering.InputError:
+            return {}
+
+    return lookup
+
+
+def _codebuild(
+    records: dict[str, ResourceStack], target: rendering.Target, version: TemplateVersion, inputs: dict[str, Any]
+) -> DeploymentOutcome:
+    hook = provisioners.codebuild_hook()
+    if hook is None:  # awaits_notification keeps these IN_PROGRESS; reached only if the hook was removed
+        return _failed(
+            f"The CodeBuild template of {target.label} reports its result through NotifyResourceDeploymentStatusChange"
+        )
+    request = provisioners.CodeBuildRequest(
+        target.resource.arn, target.kind, version.template_name, version.label, dict(inputs)
+    )
+    try:
+        outputs = hook(request)
+    except Exception as error:  # noqa: BLE001 - the hook stands for the CodeBuild run: its failure is the deployment's
+        return _failed(f"The CodeBuild provisioning of {target.label} failed: {error}")
+    _remember(records, target, None, inputs, None, {}, "codebuild")
+    return DeploymentOutcome(SUCCEEDED, outputs=output_entries(sorted((outputs or {}).items())))
+
+
+def awaits_notification(backend: ProtonBackend, resource: Any) -> bool | None:
+    """True when the resource's template is provisioned outside the emulator (Terraform; CodeBuild
+    without a hook), False for CodeBuild with a hook and for CloudFormation, None when unknown."""
+    kind = rendering.SERVICE_INSTANCE
+    if resource.__class__.__name__ == "Environment":
+        kind = rendering.ENVIRONMENT
+    elif resource.__class__.__name__ == "ServicePipeline":
+        kind = rendering.SERVICE_PIPELINE
+    deployment = backend.deployments.get(resource.last_attempted_deployment_id or "")
+    state = deployment.target_state if deployment is not None else resource.state
+    version = _version(backend, _kind_of(kind), state)
+    stored = bundle_store.stored_bundle(backend, version) if version is not None else None
+    if stored is None or stored.bundle is None:
+        return None
+    engine = stored.engine(rendering.FOLDERS[kind][0])
+    if engine == "hcl":
+        return True
+    if engine == "codebuild":
+        return provisioners.codebuild_hook() is None
+    if engine == "jinja" and getattr(resource, "provisioning_repository", None) is None:
+        return False
+    return None
+
+
+def destroy(backend: ProtonBackend, resource: Any) -> DeploymentOutcome:
+    """Delete the stacks of a resource being deleted (a service: its instances' and pipeline's)."""
+    arns = [resource.arn]
+    if hasattr(resource, "instances"):
+        arns = [instance.arn for instance in resource.instances.values()]
+        if resource.pipeline is not None:
+            arns.append(resource.pipeline.arn)
+    records = _state(backend)
+    for arn in arns:
+        record = records.get(arn)
+        if record is None or not record.target.stack_name:
+            continue
+        try:
+            if record.provisioner in ("moto", "cloudformation"):
+                provisioners.current().delete(record.target)
+        except ProvisioningError as error:
+            return _failed(str(error))
+        del records[arn]
     return DeploymentOutcome(SUCCEEDED)

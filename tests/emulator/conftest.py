@@ -12,6 +12,8 @@ from moto import mock_aws
 
 from pytest_proton.emulator import register
 
+from . import bundles
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
@@ -32,10 +34,26 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def proton(aws_credentials: None) -> Iterator[Any]:
-    """A boto3 Proton client served by the emulator inside ``mock_aws()``."""
+    """A boto3 Proton client served by the emulator inside ``mock_aws()``.
+
+    Small valid bundles are in moto's S3 at ``s3://bundles/{env,svc,web}.tar.gz`` (tests/emulator/bundles.py).
+    """
     register()
     with mock_aws():
+        bundles.stock(boto3.client("s3", region_name=REGION))
         yield boto3.client("proton", region_name=REGION)
+
+
+@pytest.fixture
+def s3(proton: Any) -> Any:
+    """A boto3 S3 client of the same mock as ``proton``."""
+    return boto3.client("s3", region_name=REGION)
+
+
+@pytest.fixture
+def cloudformation(proton: Any) -> Any:
+    """A boto3 CloudFormation client of the same mock as ``proton``."""
+    return boto3.client("cloudformation", region_name=REGION)
 
 
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:

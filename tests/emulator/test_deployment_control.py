@@ -16,6 +16,7 @@ from .test_services import ROLE, _publish_env, _publish_svc
 from .test_services import _create as _create_service
 
 ENV_SPEC = "proton: EnvironmentSpec\n"
+CODEBUILD_SOURCE = {"s3": {"bucket": "bundles", "key": "codebuild-env.tar.gz"}}
 
 
 @pytest.fixture
@@ -35,11 +36,20 @@ def client(proton: Any) -> Any:
 
 
 def _env(client: Any, name: str = "dev", **params: Any) -> dict[str, Any]:
-    if "codebuildRoleArn" not in params:
+    template = "envt"
+    if "codebuildRoleArn" in params:
+        template = "cbenv"  # a CodeBuild bundle: its deployments wait for NotifyResourceDeploymentStatusChange
+        if "cbenv" not in {t["name"] for t in client.list_environment_templates()["templates"]}:
+            client.create_environment_template(name="cbenv")
+            client.create_environment_template_version(templateName="cbenv", source=CODEBUILD_SOURCE)
+            client.update_environment_template_version(
+                templateName="cbenv", majorVersion="1", minorVersion="0", status="PUBLISHED"
+            )
+    else:
         params["protonServiceRoleArn"] = ROLE
-    return client.create_environment(name=name, templateName="envt", templateMajorVersion="1", spec=ENV_SPEC, **params)[
-        "environment"
-    ]
+    return client.create_environment(
+        name=name, templateName=template, templateMajorVersion="1", spec=ENV_SPEC, **params
+    )["environment"]
 
 
 def test_cancel_environment_deployment(client: Any, hold: None) -> None:
@@ -149,5 +159,7 @@ def test_service_instance_outputs(client: Any) -> None:
     client.get_environment(name="dev")
     _create_service(client)
     client.get_service(name="web")
-    assert client.list_service_instance_outputs(serviceName="web", serviceInstanceName="one")["outputs"] == []
-    assert client.list_service_pipeline_outputs(serviceName="web")["outputs"] == []
+    outputs = client.list_service_instance_outputs(serviceName="web", serviceInstanceName="one")["outputs"]
+    assert [o["key"] for o in outputs] == ["QueueUrl"]  # the instance template's Outputs, from its stack
+    assert outputs[0]["valueString"].endswith("/web-one")
+    assert client.list_service_pipeline_outputs(serviceName="web")["outputs"] == []  # its template has none

@@ -20,8 +20,10 @@ CONNECTION = "a" * 8 + "-0000-0000-0000-" + "0" * 12
 SPEC = "proton: EnvironmentSpec\nspec:\n  size: small\n"
 
 
-def _version(client: Any, major: str | None = None, publish: bool = True) -> dict[str, Any]:
-    params: dict[str, Any] = {"templateName": "tmpl", "source": SOURCE}
+def _version(
+    client: Any, major: str | None = None, publish: bool = True, source: dict[str, Any] = SOURCE
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"templateName": "tmpl", "source": source}
     if major is not None:
         params["majorVersion"] = major
     created = client.create_environment_template_version(**params)["environmentTemplateVersion"]
@@ -120,9 +122,10 @@ def test_api40_cross_field_rules(client: Any) -> None:
 
 def test_self_managed_needs_repository(proton: Any) -> None:
     proton.create_environment_template(name="tmpl", provisioning="CUSTOMER_MANAGED")
-    _version(proton)
+    _version(proton, source={"s3": {"bucket": "bundles", "key": "customer-managed-env.tar.gz"}})
+    spec = "proton: EnvironmentSpec\nspec:\n  VpcId: vpc-1\n  ClusterName: c\n"
     with pytest.raises(ClientError) as excinfo:
-        _create(proton)
+        _create(proton, spec=spec)
     code, message = error_of(excinfo)
     assert code == "ValidationException"
     assert "protonServiceRoleArn" in message
@@ -137,7 +140,7 @@ def test_self_managed_needs_repository(proton: Any) -> None:
         provider="GITHUB", name="o/r", connectionArn=f"arn:aws:codestar-connections:{REGION}:{ACCOUNT}:connection/c"
     )
     created = proton.create_environment(
-        name="dev", templateName="tmpl", templateMajorVersion="1", spec=SPEC, provisioningRepository=repo
+        name="dev", templateName="tmpl", templateMajorVersion="1", spec=spec, provisioningRepository=repo
     )["environment"]
     assert created["provisioning"] == "CUSTOMER_MANAGED"
     assert created["provisioningRepository"]["branch"] == "main"
@@ -182,9 +185,10 @@ def test_update_types(client: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         client.update_environment(name="dev", deploymentType="CURRENT_VERSION", templateMajorVersion="1")
     assert error_of(excinfo)[0] == "ValidationException"
-    updated = client.update_environment(name="dev", deploymentType="CURRENT_VERSION", spec="proton: x\n")
+    new_spec = "proton: EnvironmentSpec\nspec:\n  vpc_cidr: 10.1.0.0/16\n"
+    updated = client.update_environment(name="dev", deploymentType="CURRENT_VERSION", spec=new_spec)
     assert updated["environment"]["deploymentStatus"] == "IN_PROGRESS"
-    assert client.get_environment(name="dev")["environment"]["spec"] == "proton: x\n"
+    assert client.get_environment(name="dev")["environment"]["spec"] == new_spec
     with pytest.raises(ClientError) as excinfo:
         client.update_environment(name="dev", deploymentType="MINOR_VERSION", templateMajorVersion="2")
     assert error_of(excinfo)[0] == "ValidationException"
@@ -240,10 +244,14 @@ def test_delete_in_progress_returns_details(client: Any) -> None:
 
 def test_outputs_and_provisioned_resources(client: Any) -> None:
     created = _create(client)
-    assert client.list_environment_outputs(environmentName="dev")["outputs"] == []
-    outputs = client.list_environment_outputs(environmentName="dev", deploymentId=created["lastAttemptedDeploymentId"])
-    assert outputs["outputs"] == []
-    assert client.list_environment_provisioned_resources(environmentName="dev")["provisionedResources"] == []
+    outputs = client.list_environment_outputs(environmentName="dev")["outputs"]  # settles: the stack's outputs
+    assert [o["key"] for o in outputs] == ["VpcId"] and outputs[0]["valueString"].startswith("vpc-")
+    by_id = client.list_environment_outputs(environmentName="dev", deploymentId=created["lastAttemptedDeploymentId"])
+    assert by_id["outputs"] == outputs
+    resources = client.list_environment_provisioned_resources(environmentName="dev")["provisionedResources"]
+    assert resources == [
+        {"identifier": outputs[0]["valueString"], "name": "VPC", "provisioningEngine": "CLOUDFORMATION"}
+    ]
     with pytest.raises(ClientError) as excinfo:
         client.list_environment_outputs(environmentName="missing")
     assert error_of(excinfo)[0] == "ResourceNotFoundException"

@@ -12,7 +12,8 @@ from pytest_proton.emulator.clock import ManualClock, use_clock
 
 from .conftest import ACCOUNT, REGION, error_of
 
-SOURCE = {"s3": {"bucket": "bundles", "key": "web.tar.gz"}}
+SOURCE = {"s3": {"bucket": "bundles", "key": "web.tar.gz"}}  # a service bundle
+ENV_SOURCE = {"s3": {"bucket": "bundles", "key": "env.tar.gz"}}
 COMPATIBLE = [{"templateName": "env", "majorVersion": "1"}]
 
 
@@ -27,7 +28,7 @@ class Kind:
 
     def create(self, client: Any, **params: Any) -> dict[str, Any]:
         params.setdefault("templateName", "web")
-        params.setdefault("source", SOURCE)
+        params.setdefault("source", ENV_SOURCE if self.noun == "environment_template" else SOURCE)
         if self.noun == "service_template":
             params.setdefault("compatibleEnvironmentTemplates", COMPATIBLE)
         return self.call(client, "create", **params)[self.key]
