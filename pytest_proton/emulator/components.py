@@ -107,8 +107,12 @@ class Component:
         }
 
 
-def validate_manifest(manifest: str) -> None:
-    """BND-31, BND-32, MAN-07: one template entry naming a single file, never CodeBuild."""
+def component_manifest_entry(manifest: str) -> dict[str, Any]:
+    """The one ``infrastructure.templates`` entry of a valid component manifest.
+
+    BND-31, BND-32, MAN-07: one template entry naming a single file, never CodeBuild; anything else
+    is a ValidationException naming ``manifest``.
+    """
 
     def invalid(problem: str) -> ValidationException:
         return ValidationException(
@@ -122,9 +126,15 @@ def validate_manifest(manifest: str) -> None:
     templates = (document.get("infrastructure") or {}).get("templates") if isinstance(document, dict) else None
     if not isinstance(templates, list) or len(templates) != 1 or not isinstance(templates[0], dict):
         raise invalid("a component manifest lists exactly one entry under 'infrastructure.templates'")
-    entry = templates[0]
+    entry: dict[str, Any] = templates[0]
     file = entry.get("file")
     if not isinstance(file, str) or not file or "*" in file:
         raise invalid("the component manifest entry must name a single IaC file (no wildcard)")
     if str(entry.get("rendering_engine", "")).lower() == "codebuild":
         raise invalid("components cannot use CodeBuild provisioning (rendering_engine: codebuild)")
+    return entry
+
+
+def validate_manifest(manifest: str) -> None:
+    """Raise a ValidationException naming ``manifest`` unless it is a valid component manifest."""
+    component_manifest_entry(manifest)

@@ -40,13 +40,15 @@ from typing import TYPE_CHECKING, Any
 
 from moto.moto_api import state_manager
 
-from proton_lint.render import build_context, jinja_files, render
+from proton_lint.render import TemplateKind, build_context, jinja_files, render
 from proton_lint.spec import PIPELINE_TYPE_KEY
 from pytest_proton.emulator import bundle_store, provisioners
+from pytest_proton.emulator.components import component_manifest_entry
 from pytest_proton.emulator.exceptions import ValidationException
 from pytest_proton.emulator.provisioners import cfn_template, rendering
 from pytest_proton.emulator.provisioners.base import ProvisioningError, StackTarget, output_entries
-from pytest_proton.emulator.templates import ENVIRONMENT_TEMPLATE, SERVICE_TEMPLATE, TemplateKind
+from pytest_proton.emulator.templates import ENVIRONMENT_TEMPLATE, SERVICE_TEMPLATE
+from pytest_proton.emulator.templates import TemplateKind as ProtonTemplateKind
 
 if TYPE_CHECKING:
     from pytest_proton.emulator.models import ProtonBackend
@@ -108,12 +110,12 @@ def stack_of(backend: ProtonBackend, arn: str) -> ResourceStack | None:
 
 
 # -- versions and bundles --------------------------------------------------------------------------
-def _version(backend: ProtonBackend, kind: TemplateKind, state: Any) -> TemplateVersion | None:
+def _version(backend: ProtonBackend, kind: ProtonTemplateKind, state: Any) -> TemplateVersion | None:
     template = backend.templates[kind].get(state.template_name)
     return template.versions.get(f"{state.major}.{state.minor}") if template is not None else None
 
 
-def _kind_of(target_kind: str) -> TemplateKind:
+def _kind_of(target_kind: str) -> ProtonTemplateKind:
     return ENVIRONMENT_TEMPLATE if target_kind == rendering.ENVIRONMENT else SERVICE_TEMPLATE
 
 
@@ -169,13 +171,13 @@ def _stack_name(label: str, arn: str) -> str:
     return head + clean[: 128 - len(head) - len(tail)] + tail
 
 
-def _stack_target(backend: ProtonBackend, target: rendering.Target, version: TemplateVersion) -> StackTarget:
-    template = backend.templates[version.kind].get(version.template_name)
+def _stack_target(backend: ProtonBackend, target: rendering.Target, template_arn: str | None) -> StackTarget:
     tags: dict[str, str] = {}
     if target.service is not None:
         tags.update(backend.tags.get(target.service.arn))
     tags.update(backend.tags.get(target.resource.arn))
-    tags["aws:proton:template"] = template.arn if template is not None else version.arn
+    if template_arn is not None:
+        tags["aws:proton:template"] = template_arn
     if target.environment is not None:
         tags["aws:proton:environment"] = target.environment.arn
     if target.service is not None:
@@ -185,6 +187,9 @@ def _stack_target(backend: ProtonBackend, target: rendering.Target, version: Tem
         label = f"{target.service.name}-{target.resource.name}"
     elif target.kind == rendering.SERVICE_PIPELINE:
         label = f"{target.service.name}-pipeline"
+    elif target.kind == rendering.COMPONENT:
+        tags["aws:proton:component"] = target.resource.arn
+        label = f"component-{target.resource.name}"
     else:
         label = target.resource.name
     return StackTarget(_stack_name(label, target.resource.arn), target.account_id, backend.region_name, tags)
@@ -194,51 +199,91 @@ def _failed(message: str) -> DeploymentOutcome:
     return DeploymentOutcome(FAILED, message)
 
 
+@dataclass(frozen=True)
+class RenderSource:
+    """What a deployment renders: the IaC text, its engine, and the schema its inputs follow."""
+
+    engine: str | None  # "jinja", "hcl", "codebuild", or None when there is nothing to provision
+    rel: str  # the IaC file's name, for messages
+    text: str | None
+    template_kind: TemplateKind
+    schema_root: dict[str, Any]
+    template_arn: str | None  # the template's ARN (stack tag); None for a component
+    template_name: str = ""
+    version_label: str = ""
+
+
+def _bundle_source(backend: ProtonBackend, target: rendering.Target, deployment: Any) -> RenderSource | None:
+    """The source of an environment, instance or pipeline: its version's registered bundle."""
+    version = _version(backend, _kind_of(target.kind), deployment.target_state)
+    stored = bundle_store.stored_bundle(backend, version) if version is not None else None
+    if version is None or stored is None or stored.bundle is None:
+        return None
+    bundle = stored.bundle
+    folder, template_kind = rendering.FOLDERS[target.kind]
+    engine = stored.engine(folder)
+    files = [f for f in jinja_files(bundle) if f.kind is template_kind] if engine == "jinja" else []
+    rel = files[0].rel if files else f"{folder}/"
+    text = bundle.read_text(rel) if files else None
+    template = backend.templates[version.kind].get(version.template_name)
+    template_arn = template.arn if template is not None else version.arn
+    return RenderSource(
+        engine, rel, text, template_kind, bundle.schema_root, template_arn, version.template_name, version.label
+    )
+
+
+def _component_source(target: rendering.Target, deployment: Any) -> RenderSource:
+    """A component's source: the template file and manifest of its request (no bundle, no schema)."""
+    entry = component_manifest_entry(target.resource.manifest)
+    language = str(entry.get("template_language", "cloudformation")).lower()
+    engine = "hcl" if language == "terraform" else str(entry.get("rendering_engine", "jinja")).lower()
+    rel = str(entry.get("file") or "cloudformation.yaml")
+    text = deployment.target_state.template_file
+    return RenderSource(engine, rel, text, TemplateKind.COMPONENT, {}, None)
+
+
 def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
     """Render and provision ``deployment``'s target state; FAILED with a message saying what broke."""
     target = rendering.find_target(backend, deployment)
     if target is None:
         return _failed("The resource of this deployment no longer exists")
-    version = _version(backend, _kind_of(target.kind), deployment.target_state)
-    stored = bundle_store.stored_bundle(backend, version) if version is not None else None
-    if version is None or stored is None or stored.bundle is None:
+    if target.kind == rendering.COMPONENT:
+        source: RenderSource | None = _component_source(target, deployment)
+    else:
+        source = _bundle_source(backend, target, deployment)
+    if source is None:
         return DeploymentOutcome(SUCCEEDED)  # a version without a registered bundle deploys nothing
-    bundle = stored.bundle
     records = _state(backend)
     record = records.get(target.resource.arn)
     try:
-        document = rendering.load_spec(deployment.target_state.spec)
+        document = rendering.load_spec(getattr(deployment.target_state, "spec", None))
         values = rendering.given_inputs(target.kind, document, getattr(target.resource, "name", None))
         inputs = rendering.resolve(
-            bundle.schema_root, target.kind, values, record.inputs if record else None, target.label
+            source.schema_root, target.kind, values, record.inputs if record else None, target.label
         )
     except rendering.InputError as error:
         return _failed(str(error))
-    folder, template_kind = rendering.FOLDERS[target.kind]
-    engine = stored.engine(folder)
-    if engine is None:
+    if source.engine is None:
         # Nothing to provision (a customer-managed environment: its spec's inputs are its outputs).
         outputs = output_entries(sorted(inputs.items())) if target.kind == rendering.ENVIRONMENT else []
         _remember(records, target, None, inputs, None, {})
         return DeploymentOutcome(SUCCEEDED, outputs=outputs)
-    if engine == "codebuild":
-        return _codebuild(records, target, version, inputs)
-    if engine != "jinja":
-        return _failed(f"The {engine} template of {target.label} is provisioned by your own automation")
-    lookup = _inputs_lookup(bundle, records)
-    render_values = rendering.BUILDERS[target.kind](backend, target, inputs, lookup)
-    files = [f for f in jinja_files(bundle) if f.kind is template_kind]
-    if not files:
-        return _failed(f"The bundle has no CloudFormation template in {folder}/")
-    rel = files[0].rel
-    result = render(bundle.read_text(rel), build_context(template_kind, render_values), template_name=rel)
+    if source.engine == "codebuild":
+        return _codebuild(records, target, source, inputs)
+    if source.engine != "jinja":
+        return _failed(f"The {source.engine} template of {target.label} is provisioned by your own automation")
+    if source.text is None:
+        return _failed(f"The bundle has no CloudFormation template in {rendering.FOLDERS[target.kind][0]}/")
+    render_values = rendering.BUILDERS[target.kind](backend, target, inputs, _inputs_lookup(backend, records))
+    rel = source.rel
+    result = render(source.text, build_context(source.template_kind, render_values), template_name=rel)
     if not result.ok:
         error = result.errors[0]
         where = f"{rel} line {error.line}" if error.line else rel
         named = f" ({error.name} is not defined)" if error.name else ""
         return _failed(f"Rendering {where} failed: {error.message}{named}")
     provisioner = provisioners.current()
-    stack_target = _stack_target(backend, target, version)
+    stack_target = _stack_target(backend, target, source.template_arn)
     if record is not None and record.target.stack_name:  # the stack keeps its name and place; tags follow
         stack_target = StackTarget(
             record.target.stack_name, record.target.account_id, record.target.region, stack_target.tags
@@ -286,17 +331,20 @@ def _remember(  # noqa: PLR0917
     )
 
 
-def _inputs_lookup(bundle: Any, records: dict[str, ResourceStack]) -> Any:
-    """The current inputs of another resource (a pipeline reads its instances')."""
+def _inputs_lookup(backend: ProtonBackend, records: dict[str, ResourceStack]) -> Any:
+    """The current inputs of a service instance (a pipeline reads its instances', a component its instance's)."""
 
-    def lookup(resource: Any) -> dict[str, Any]:
-        record = records.get(resource.arn)
+    def lookup(instance: Any) -> dict[str, Any]:
+        record = records.get(instance.arn)
         if record is not None and (record.inputs or record.template is not None):
             return dict(record.inputs)
+        version = _version(backend, SERVICE_TEMPLATE, instance.state)
+        stored = bundle_store.stored_bundle(backend, version) if version is not None else None
+        schema_root = stored.bundle.schema_root if stored is not None and stored.bundle is not None else {}
         try:
-            document = rendering.load_spec(resource.state.spec)
-            values = rendering.given_inputs(rendering.SERVICE_INSTANCE, document, resource.name)
-            return rendering.resolve(bundle.schema_root, rendering.SERVICE_INSTANCE, values, None, resource.name)
+            document = rendering.load_spec(instance.state.spec)
+            values = rendering.given_inputs(rendering.SERVICE_INSTANCE, document, instance.name)
+            return rendering.resolve(schema_root, rendering.SERVICE_INSTANCE, values, None, instance.name)
         except rendering.InputError:
             return {}
 
@@ -304,7 +352,7 @@ def _inputs_lookup(bundle: Any, records: dict[str, ResourceStack]) -> Any:
 
 
 def _codebuild(
-    records: dict[str, ResourceStack], target: rendering.Target, version: TemplateVersion, inputs: dict[str, Any]
+    records: dict[str, ResourceStack], target: rendering.Target, source: RenderSource, inputs: dict[str, Any]
 ) -> DeploymentOutcome:
     hook = provisioners.codebuild_hook()
     if hook is None:  # awaits_notification keeps these IN_PROGRESS; reached only if the hook was removed
@@ -312,7 +360,7 @@ def _codebuild(
             f"The CodeBuild template of {target.label} reports its result through NotifyResourceDeploymentStatusChange"
         )
     request = provisioners.CodeBuildRequest(
-        target.resource.arn, target.kind, version.template_name, version.label, dict(inputs)
+        target.resource.arn, target.kind, source.template_name, source.version_label, dict(inputs)
     )
     try:
         outputs = hook(request)
@@ -326,6 +374,9 @@ def awaits_notification(backend: ProtonBackend, resource: Any) -> bool | None:
     """True when the resource's template is provisioned outside the emulator (Terraform; CodeBuild
     without a hook), False for CodeBuild with a hook and for CloudFormation, None when unknown."""
     kind = rendering.SERVICE_INSTANCE
+    if resource.__class__.__name__ == "Component":
+        language = str(component_manifest_entry(resource.manifest).get("template_language", "")).lower()
+        return True if language == "terraform" else None  # CloudFormation: as its environment decides
     if resource.__class__.__name__ == "Environment":
         kind = rendering.ENVIRONMENT
     elif resource.__class__.__name__ == "ServicePipeline":

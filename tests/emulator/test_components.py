@@ -559,29 +559,83 @@ def test_outputs_and_provisioned_resources_from_deploy(client: Any, monkeypatch:
     assert _code(excinfo) == "ResourceNotFoundException"
 
 
-def test_default_deploy_has_no_outputs(client: Any) -> None:
-    _create(client)
-    assert client.list_component_outputs(componentName="comp")["outputs"] == []
-    assert client.list_component_provisioned_resources(componentName="comp")["provisionedResources"] == []
+# Provisioning (issue 5): a component's template is rendered and deployed as its own stack -------------
+
+DETACHED_TEMPLATE = """Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: '{{ component.name }}-{{ environment.name }}'
+      Tags:
+        - Key: vpc
+          Value: '{{ environment.outputs.VpcId }}'
+Outputs:
+  TopicArn:
+    Value: !Ref Topic
+  Vpc:
+    Value: '{{ environment.outputs.VpcId }}'
+"""
+ATTACHED_TEMPLATE = """Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: '{{ service.name }}-{{ service_instance.name }}-{{ component.name }}'
+      DelaySeconds: '{{ service_instance.inputs.port // 1000 }}'
+Outputs:
+  QueueName:
+    Value: !GetAtt Queue.QueueName
+"""
 
 
-def test_self_managed_component_waits_for_notification(client: Any) -> None:
-    client.create_environment_template(name="tfenv", provisioning="CUSTOMER_MANAGED")
-    client.create_environment_template_version(templateName="tfenv", source=ENV_SOURCE)
-    client.update_environment_template_version(
-        templateName="tfenv", majorVersion="1", minorVersion="0", status="PUBLISHED"
+def _outputs(client: Any, name: str = "comp") -> dict[str, str]:
+    client.get_component(name=name)
+    return {o["key"]: o["valueString"] for o in client.list_component_outputs(componentName=name)["outputs"]}
+
+
+def test_detached_component_renders_with_environment_outputs(client: Any) -> None:
+    vpc = {o["key"]: o["valueString"] for o in client.list_environment_outputs(environmentName="dev")["outputs"]}
+    _create(client, templateFile=DETACHED_TEMPLATE)
+    outputs = _outputs(client)
+    assert outputs["Vpc"] == vpc["VpcId"]
+    assert outputs["TopicArn"].endswith(":comp-dev")
+    resources = client.list_component_provisioned_resources(componentName="comp")["provisionedResources"]
+    assert [(r["name"], r["provisioningEngine"]) for r in resources] == [("Topic", "CLOUDFORMATION")]
+
+
+def test_attached_component_reads_its_instance(client: Any) -> None:
+    _attached(client, templateFile=ATTACHED_TEMPLATE)
+    assert _outputs(client) == {"QueueName": "web-one-comp"}
+
+
+def test_component_render_error_fails_the_deployment_naming_it(client: Any) -> None:
+    _create(
+        client,
+        templateFile="Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+        "      QueueName: '{{ environment.outputs.Missing }}'\n",
     )
-    connection = f"arn:aws:codestar-connections:{REGION}:{ACCOUNT}:connection/c"
-    client.create_repository(provider="GITHUB", name="org/infra", connectionArn=connection)
-    client.create_environment(
-        name="tf",
-        templateName="tfenv",
-        templateMajorVersion="1",
-        spec=ENV_SPEC,
-        componentRoleArn=ROLE,
-        provisioningRepository={"provider": "GITHUB", "name": "org/infra", "branch": "main"},
-    )
-    created = _create(client, environmentName="tf")
+    got = client.get_component(name="comp")["component"]
+    assert got["deploymentStatus"] == "FAILED"
+    assert "environment.outputs.Missing" in got["deploymentStatusMessage"]
+    assert "cloudformation.yaml" in got["deploymentStatusMessage"]
+
+
+def test_deleting_a_component_deletes_its_stack(client: Any) -> None:
+    from moto.cloudformation.models import cloudformation_backends
+
+    _create(client, templateFile=DETACHED_TEMPLATE)
+    _outputs(client)
+    stacks = cloudformation_backends[ACCOUNT][REGION]
+    live = [s for s in stacks.stacks.values() if "component-comp" in s.name and s.status != "DELETE_COMPLETE"]
+    assert len(live) == 1
+    client.delete_component(name="comp")
+    client.list_components()
+    assert all(s.status == "DELETE_COMPLETE" for s in stacks.stacks.values() if "component-comp" in s.name)
+
+
+def test_terraform_component_waits_for_notification(client: Any) -> None:
+    """Terraform IaC is self-managed: the deployment waits for NotifyResourceDeploymentStatusChange."""
+    manifest = MANIFEST.replace("jinja", "hcl").replace("cloudformation", "terraform").replace(".yaml", ".tf")
+    created = _create(client, manifest=manifest, templateFile='resource "aws_s3_bucket" "b" {}\n')
     for _ in range(3):
         assert client.get_component(name="comp")["component"]["deploymentStatus"] == "IN_PROGRESS"
     outputs = [{"key": "bucket", "valueString": "b-2"}]

@@ -11,8 +11,10 @@ contexts.py makes up fake ones:
 * ``service_instances[i].outputs`` for pipelines: each instance's current outputs;
 * ``service.*`` from the service (its repository, empty strings without one).
 
-Each target type (``targetResourceType`` of the deployment) has a builder in :data:`BUILDERS`; a
-component target is one more entry (its folder is the bundle root, its kind ``COMPONENT``).
+* ``service_instance.components.default.outputs``: the attached component's current outputs;
+* for a component: its environment's outputs and, when attached, its service instance's inputs.
+
+Each target type (``targetResourceType`` of the deployment) has a builder in :data:`BUILDERS`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from proton_lint.render import (
+    ComponentValues,
     EnvironmentValues,
     InstanceValues,
     RenderValues,
@@ -38,18 +41,21 @@ if TYPE_CHECKING:
 ENVIRONMENT = "ENVIRONMENT"
 SERVICE_INSTANCE = "SERVICE_INSTANCE"
 SERVICE_PIPELINE = "SERVICE_PIPELINE"
+COMPONENT = "COMPONENT"
 
 #: The bundle folder and template kind each target type deploys.
 FOLDERS = {
     ENVIRONMENT: ("infrastructure", TemplateKind.ENVIRONMENT),
     SERVICE_INSTANCE: ("instance_infrastructure", TemplateKind.SERVICE_INSTANCE),
     SERVICE_PIPELINE: ("pipeline_infrastructure", TemplateKind.PIPELINE),
+    COMPONENT: ("", TemplateKind.COMPONENT),  # a component's IaC comes with the request, not a bundle
 }
 #: The schema input type each target type reads.
 INPUT_TYPE_KEYS = {
     ENVIRONMENT: "environment_input_type",
     SERVICE_INSTANCE: "service_input_type",
     SERVICE_PIPELINE: PIPELINE_TYPE_KEY,
+    COMPONENT: "component_input_type",  # never in a schema: a component has no inputs of its own
 }
 
 
@@ -132,6 +138,8 @@ class Target:
     #: the environment the resource lives in (None for pipelines)
     environment: Any = None
     service: Any = None
+    #: the service instance a component is attached to
+    instance: Any = None
 
 
 def _service_values(service: Any) -> ServiceValues:
@@ -156,10 +164,40 @@ def environment_values(_backend: ProtonBackend, target: Target, inputs: dict, _l
     return RenderValues(environment=EnvironmentValues(name=target.resource.name, inputs=inputs))
 
 
+def _attached_component(backend: ProtonBackend, service_name: str, instance_name: str) -> ComponentValues | None:
+    """The component attached to an instance, with its current outputs (None without one)."""
+    for component in backend.components.values():
+        if component.state.attachment != (service_name, instance_name):  # attached as deployed
+            continue
+        return ComponentValues(name=component.name, outputs={o["key"]: o["valueString"] for o in component.outputs})
+    return None
+
+
 def instance_values(backend: ProtonBackend, target: Target, inputs: dict, _lookup: Any) -> RenderValues:
     environment = _environment_values(backend, target.environment)
-    instance = InstanceValues(name=target.resource.name, inputs=inputs, environment=environment)
+    instance = InstanceValues(
+        name=target.resource.name,
+        inputs=inputs,
+        environment=environment,
+        component=_attached_component(backend, target.service.name, target.resource.name),
+    )
     return RenderValues(environment=environment, service=_service_values(target.service), service_instance=instance)
+
+
+def component_values(
+    backend: ProtonBackend, target: Target, _inputs: dict, lookup: Callable[[Any], dict]
+) -> RenderValues:
+    environment = _environment_values(backend, target.environment)
+    component = ComponentValues(name=target.resource.name)
+    if target.instance is None:
+        return RenderValues(environment=environment, component=component)
+    instance = InstanceValues(name=target.instance.name, inputs=lookup(target.instance), environment=environment)
+    return RenderValues(
+        environment=environment,
+        service=_service_values(target.service),
+        service_instance=instance,
+        component=component,
+    )
 
 
 def pipeline_values(
@@ -184,6 +222,7 @@ BUILDERS: dict[str, Callable[..., RenderValues]] = {
     ENVIRONMENT: environment_values,
     SERVICE_INSTANCE: instance_values,
     SERVICE_PIPELINE: pipeline_values,
+    COMPONENT: component_values,
 }
 
 
@@ -196,6 +235,8 @@ def find_target(backend: ProtonBackend, deployment: Any) -> Target | None:
             return None
         account = environment.environment_account_id or backend.account_id
         return Target(kind, environment, f"environment '{environment.name}'", account, environment)
+    if kind == COMPONENT:
+        return _component_target(backend, deployment)
     service = backend.services.get(getattr(deployment, "service_name", ""))
     if service is None:
         return None
@@ -212,3 +253,16 @@ def find_target(backend: ProtonBackend, deployment: Any) -> Target | None:
             kind, service.pipeline, f"the pipeline of service '{service.name}'", backend.account_id, None, service
         )
     return None
+
+
+def _component_target(backend: ProtonBackend, deployment: Any) -> Target | None:
+    component = backend.components.get(deployment.component_name)
+    if component is None:
+        return None
+    environment = backend.environments.get(component.environment_name)
+    account = (environment.environment_account_id if environment else None) or backend.account_id
+    attachment = deployment.target_state.attachment
+    service = backend.services.get(attachment[0]) if attachment else None
+    instance = service.instances.get(attachment[1]) if service is not None and attachment else None
+    label = f"component '{component.name}'"
+    return Target(COMPONENT, component, label, account, environment, service, instance)
