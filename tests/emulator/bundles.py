@@ -7,6 +7,8 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from proton_lint.testing import BASES
 
 BUCKET = "bundles"
@@ -58,3 +60,10 @@ def stock(s3: Any) -> None:
     upload(s3, "web.tar.gz", base("service"))
     upload(s3, "codebuild-env.tar.gz", base("codebuild-environment"))
     upload(s3, "customer-managed-env.tar.gz", base("customer-managed-environment"))
+
+
+def s3_for(client: Any) -> Any:
+    """An S3 client that reaches the same emulator as the Proton ``client`` (in-process or a server URL)."""
+    url = client.meta.endpoint_url
+    endpoint = None if url.endswith(".amazonaws.com") else url
+    return boto3.client("s3", region_name=client.meta.region_name, endpoint_url=endpoint)

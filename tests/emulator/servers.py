@@ -21,6 +21,8 @@ from moto.server import ThreadedMotoServer
 from pytest_proton.emulator import register
 from pytest_proton.emulator.provisioning import DEPLOYMENT_MODEL
 
+from .bundles import s3_for, stock
+
 REGION = "us-east-1"
 HOLD = {"progression": "manual", "times": 10_000}
 
@@ -33,6 +35,10 @@ class Target:
     release: Callable[[], None]
     reset: Callable[[], None]
     url: str | None = None
+
+    def stock_bundles(self) -> None:
+        """Put the stock bundles (tests/emulator/bundles.py) into this target's S3."""
+        stock(s3_for(self.client))
 
     def new_client(self) -> Any:
         return boto3.client("proton", region_name=REGION, endpoint_url=self.url)

@@ -96,7 +96,9 @@ def test_pipeline_provisioning_repository_errors(proton: Any) -> None:
 
 def test_self_managed_environment_uses_its_repository(proton: Any) -> None:
     proton.create_environment_template(name="selfm", provisioning="CUSTOMER_MANAGED")
-    proton.create_environment_template_version(templateName="selfm", source={"s3": {"bucket": "b12", "key": "k"}})
+    proton.create_environment_template_version(
+        templateName="selfm", source={"s3": {"bucket": "bundles", "key": "customer-managed-env.tar.gz"}}
+    )
     proton.update_environment_template_version(
         templateName="selfm", majorVersion="1", minorVersion="0", status="PUBLISHED"
     )
@@ -105,7 +107,7 @@ def test_self_managed_environment_uses_its_repository(proton: Any) -> None:
         name="ops",
         templateName="selfm",
         templateMajorVersion="1",
-        spec="proton: EnvironmentSpec\n",
+        spec="proton: EnvironmentSpec\nspec:\n  VpcId: vpc-1\n  ClusterName: c\n",
         provisioningRepository={"provider": "GITHUB", "name": "org/infra", "branch": "main"},
     )
     with pytest.raises(ClientError) as excinfo:

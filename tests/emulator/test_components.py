@@ -15,7 +15,7 @@ from pytest_proton.emulator.models import proton_backends
 from pytest_proton.emulator.provisioning import DEPLOYMENT_MODEL, DeploymentOutcome
 
 from .conftest import ACCOUNT, REGION, error_of
-from .test_services import ENV_SOURCE, ROLE, SVC_SOURCE, _publish_env
+from .test_services import ROLE, SVC_SOURCE, _publish_env
 
 MANIFEST = """infrastructure:
   templates:

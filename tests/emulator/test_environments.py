@@ -132,7 +132,7 @@ def test_self_managed_needs_repository(proton: Any) -> None:
     repo = {"provider": "GITHUB", "name": "o/r", "branch": "main"}
     with pytest.raises(ClientError) as excinfo:  # not linked yet
         proton.create_environment(
-            name="dev", templateName="tmpl", templateMajorVersion="1", spec=SPEC, provisioningRepository=repo
+            name="dev", templateName="tmpl", templateMajorVersion="1", spec=spec, provisioningRepository=repo
         )
     code, message = error_of(excinfo)
     assert code == "ValidationException" and "provisioningRepository" in message and "CreateRepository" in message

@@ -30,6 +30,7 @@ SOURCE = {"s3": {"bucket": "bundles", "key": "env.tar.gz"}}
 @pytest.fixture(params=sorted(TARGETS))
 def target(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[Target]:
     with TARGETS[request.param]() as target:
+        target.stock_bundles()
         yield target
 
 
@@ -47,6 +48,7 @@ def test_reset_clears_proton_state(target: Target) -> None:
     again = client.create_environment_template(name="envt")["environmentTemplate"]
     assert again["arn"] == arn
     assert client.list_tags_for_resource(resourceArn=arn)["tags"] == []
+    target.stock_bundles()  # the reset emptied S3 too
     version = client.create_environment_template_version(templateName="envt", source=SOURCE, clientToken="tok")
     assert version["environmentTemplateVersion"]["majorVersion"] == "1"
     assert len(client.list_environment_template_versions(templateName="envt")["templateVersions"]) == 1

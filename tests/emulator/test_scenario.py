@@ -31,6 +31,7 @@ FAST = {"Delay": 0, "MaxAttempts": 3}
 @pytest.fixture(params=sorted(TARGETS))
 def target(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[Target]:
     with TARGETS[request.param]() as target:
+        target.stock_bundles()
         yield target
 
 

@@ -13,7 +13,7 @@ from pytest_proton.emulator.models import proton_backends
 from pytest_proton.emulator.provisioning import DEPLOYMENT_MODEL, DeploymentOutcome
 
 from .conftest import ACCOUNT, REGION, error_of
-from .test_services import ROLE, SVC_SOURCE, _create, _publish_env, _publish_svc
+from .test_services import ENV_SOURCE, ROLE, _create, _publish_env, _publish_svc
 
 INSTANCE_SPEC = """proton: ServiceSpec
 instances:
@@ -111,12 +111,16 @@ def test_create_service_instance_validation(client: Any, params: dict[str, Any],
 
 def test_create_service_instance_incompatible_environment(client: Any) -> None:
     client.create_environment_template(name="other")
-    client.create_environment_template_version(templateName="other", source=SVC_SOURCE)
+    client.create_environment_template_version(templateName="other", source=ENV_SOURCE)
     client.update_environment_template_version(
         templateName="other", majorVersion="1", minorVersion="0", status="PUBLISHED"
     )
     client.create_environment(
-        name="elsewhere", templateName="other", templateMajorVersion="1", spec="x: 1\n", protonServiceRoleArn=ROLE
+        name="elsewhere",
+        templateName="other",
+        templateMajorVersion="1",
+        spec="proton: EnvironmentSpec\n",
+        protonServiceRoleArn=ROLE,
     )
     with pytest.raises(ClientError) as excinfo:
         _add(client, spec="environment: elsewhere\n")
@@ -149,17 +153,22 @@ def test_create_service_instance_refused_while_service_deletes(client: Any) -> N
     assert code == "ConflictException" and "being deleted" in message
 
 
-def test_provisioned_resources_of_environment_instance_and_pipeline(
-    client: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert (
-        client.list_service_instance_provisioned_resources(serviceName="web", serviceInstanceName="one")[
-            "provisionedResources"
-        ]
-        == []
-    )
-    assert client.list_service_pipeline_provisioned_resources(serviceName="web")["provisionedResources"] == []
-    assert client.list_environment_provisioned_resources(environmentName="dev")["provisionedResources"] == []
+def test_provisioned_resources_are_the_stacks_resources(client: Any) -> None:
+    """Each deployed resource lists its CloudFormation stack's resources (the stock bundles' templates)."""
+
+    def names(resources: list[dict[str, str]]) -> list[tuple[str, str]]:
+        return [(r["name"], r["provisioningEngine"]) for r in resources]
+
+    instance = client.list_service_instance_provisioned_resources(serviceName="web", serviceInstanceName="one")
+    assert names(instance["provisionedResources"]) == [("Queue", "CLOUDFORMATION")]
+    assert instance["provisionedResources"][0]["identifier"].endswith("/web-one")  # the queue's URL
+    pipeline = client.list_service_pipeline_provisioned_resources(serviceName="web")
+    assert names(pipeline["provisionedResources"]) == [("Bucket", "CLOUDFORMATION")]
+    environment = client.list_environment_provisioned_resources(environmentName="dev")
+    assert names(environment["provisionedResources"]) == [("VPC", "CLOUDFORMATION")]
+
+
+def test_provisioned_resources_follow_the_provisioner(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         provisioning,
         "deploy",

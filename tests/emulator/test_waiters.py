@@ -97,7 +97,9 @@ def test_component_waiters(world: World) -> None:
     client = world.client
     world.component()
     _wait(client, "component_deployed", name="comp")
-    client.update_component(name="comp", deploymentType="CURRENT_VERSION", templateFile="Resources: {}\n")
+    client.update_component(
+        name="comp", deploymentType="CURRENT_VERSION", templateFile="Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n"
+    )
     _wait(client, "component_deployed", name="comp")
     client.delete_component(name="comp")
     _wait(client, "component_deleted", name="comp")

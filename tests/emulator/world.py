@@ -19,6 +19,8 @@ from moto.moto_api import state_manager
 
 from pytest_proton.emulator.provisioning import DEPLOYMENT_MODEL
 
+from .bundles import s3_for, stock
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/proton"
@@ -122,6 +124,7 @@ def publish_templates(client: Any) -> None:
 def build_world(client: Any) -> World:
     """Templates, environment ``dev`` and service ``web`` (instance ``one``, pipeline), all settled."""
     world = World(client)
+    stock(s3_for(client))
     publish_templates(client)
     env = client.create_environment(
         name="dev",
