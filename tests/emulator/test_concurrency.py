@@ -18,6 +18,7 @@ ROLE = "arn:aws:iam::123456789012:role/proton"
 @pytest.fixture
 def server(aws_credentials: None) -> Iterator[Target]:
     with over_http() as target:
+        target.stock_bundles()
         target.client.create_environment_template(name="shared")
         target.client.create_environment_template_version(
             templateName="shared", source={"s3": {"bucket": "bundles", "key": "env.tar.gz"}}
