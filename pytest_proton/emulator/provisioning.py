@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from moto.moto_api import state_manager
 
+from pytest_proton.emulator import controls
+
 if TYPE_CHECKING:
     from pytest_proton.emulator.models import ProtonBackend
     from pytest_proton.emulator.versions import TemplateVersion
@@ -55,8 +57,11 @@ def validate_spec(backend: ProtonBackend, version: TemplateVersion, spec: str | 
     """Check ``spec`` against ``version.schema``; no schema processing yet, so every spec passes."""
 
 
-def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:  # noqa: ARG001
+def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:  # noqa: ARG001 - deployment: issue 5
     """Provision ``deployment``'s target state; nothing is provisioned yet, so it always succeeds."""
+    failure = controls.take_failure(backend.account_id, backend.region_name)  # controls.fail_next()
+    if failure is not None:
+        return DeploymentOutcome(FAILED, failure)
     return DeploymentOutcome(SUCCEEDED)
 
 
