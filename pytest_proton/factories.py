@@ -298,7 +298,7 @@ class TemplateFactory(_Factory):
         __tracebackhide__ = True
         if self._memo is None:
             return publish_template(self.lifecycle, path, **options)
-        key = (str(Path(path).resolve()), repr(sorted(options.items())))
+        key = (str(bundle_upload.locate(path).path), repr(sorted(options.items())))
         handle = self._memo.get(key)
         if handle is None or all(e.handle is not handle or e.done for e in self.lifecycle.entries):
             handle = self._memo[key] = publish_template(self.lifecycle, path, **options)
