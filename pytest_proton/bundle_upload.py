@@ -53,6 +53,14 @@ def _bundle_files(root: Path) -> tuple[str, ...]:
     return tuple(sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()))
 
 
+def _compatible_envs_file(root: Path) -> Path | None:
+    """The AWS sample repositories' ``.compatible-envs`` (``name:major`` lines), in or beside the bundle."""
+    for candidate in (root / ".compatible-envs", root.parent / ".compatible-envs"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def locate(path: str | Path) -> LocalBundle:
     """Describe the bundle at ``path`` (a bundle folder, or a template folder with ``vN/`` folders)."""
     root = Path(path).resolve()
@@ -88,8 +96,8 @@ def locate(path: str | Path) -> LocalBundle:
             name, _, major = str(entry).partition(":")
             compatible.append((name, major or "1"))
         sources = tuple(data.get("supported_component_sources") or ())
-    elif (root.parent / ".compatible-envs").is_file():
-        for line in (root.parent / ".compatible-envs").read_text(encoding="utf-8").splitlines():
+    elif (listing := _compatible_envs_file(root)) is not None:
+        for line in listing.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.lstrip().startswith("#"):
                 name, _, major = line.strip().partition(":")
                 compatible.append((name, major or "1"))

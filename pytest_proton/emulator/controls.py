@@ -154,7 +154,10 @@ def _apply(action: str, body: dict[str, Any]) -> None:
 def handle_request(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:  # noqa: ARG001
     """moto URL handler for ``/_proton/controls/<action>``."""
     action = full_url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    raw = getattr(request, "data", None) or getattr(request, "body", None) or b"{}"
+    if callable(getattr(request, "get_data", None)):  # flask (server mode): also when sent as a form
+        raw = request.get_data()
+    else:  # a PreparedRequest (in-process mock)
+        raw = getattr(request, "body", None) or b"{}"
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8")
     reply = {"Content-Type": "application/json"}
