@@ -116,7 +116,8 @@ def locate(path: str | Path) -> LocalBundle:
 class LintGate:
     """proton-lint's engine, built once, with results remembered by bundle content."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_root: Path | None = None) -> None:
+        self.cache_root = cache_root
         self._linter: Any = None
         self._results: dict[str, str | None] = {}
         self._lock = threading.Lock()
@@ -139,7 +140,7 @@ class LintGate:
         from proton_lint.reporters.text import TextReporter
 
         if self._linter is None:
-            self._linter = Linter(LintOptions())
+            self._linter = Linter(LintOptions(cache_root=self.cache_root))
         result = self._linter.run([bundle.path])
         errors = [f for f in result.findings if f.severity >= Severity.ERROR]
         if not errors:

@@ -28,7 +28,7 @@ class Context:
         self.hook = hook
         self.namer = namer
         self.settings = settings
-        self.lint_gate = LintGate()
+        self.lint_gate = LintGate(settings.lint_cache_root)
         self.proton = target.client("proton")
         self._s3: Any = None
         self._bucket: str | None = None

@@ -14,6 +14,7 @@ option                             ini key                       meaning
 ``--proton-timeout``               ``proton_timeout``            seconds to wait for a deployment
 ``--proton-service-role-arn``      ``proton_service_role_arn``   role for CreateEnvironment
 ``--proton-bucket``                ``proton_bucket``             existing bucket for bundles (else made)
+``--proton-no-lint-cache``         ``proton_lint_cache``         lint results cached in .proton-lint-cache/
 =================================  ============================  =========================================
 
 Marker: ``@pytest.mark.proton(timeout=None, targets=None)``; tests that use a Proton fixture get it
@@ -70,6 +71,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--proton-timeout", "proton_timeout", "seconds to wait for a registration or deployment", type=float)
     add("--proton-service-role-arn", "proton_service_role_arn", "protonServiceRoleArn for environments")
     add("--proton-bucket", "proton_bucket", "an existing S3 bucket for bundles (default: one made per session)")
+    group.addoption(
+        "--proton-no-lint-cache",
+        dest="proton_no_lint_cache",
+        action="store_true",
+        help="do not keep the lint gate's results in .proton-lint-cache/ (ini: proton_lint_cache = false)",
+    )
+    parser.addini("proton_lint_cache", "keep lint results in <rootdir>/.proton-lint-cache/", type="bool", default=True)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -100,6 +108,11 @@ def pytest_configure(config: pytest.Config) -> None:
         keep_failed=bool(_setting(config, "proton_keep_failed", "proton_keep_failed", False)),
         service_role_arn=_setting(config, "proton_service_role_arn", "proton_service_role_arn"),
         bucket=_setting(config, "proton_bucket", "proton_bucket"),
+        lint_cache_root=(
+            None
+            if config.getoption("proton_no_lint_cache") or not config.getini("proton_lint_cache")
+            else config.rootpath
+        ),
     )
     if settings.target not in TARGETS:
         raise pytest.UsageError(f"proton_target = {settings.target!r}; choose from {', '.join(TARGETS)}")

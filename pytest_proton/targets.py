@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -43,6 +44,8 @@ class Settings:
     keep_failed: bool = False
     service_role_arn: str | None = None
     bucket: str | None = None
+    #: where proton-lint keeps .proton-lint-cache/ (None: no cache)
+    lint_cache_root: Path | None = None
 
 
 def is_real_aws(endpoint_url: str | None) -> bool:
