@@ -141,12 +141,14 @@ class Lifecycle:
     def teardown(self, *, tolerate: bool = False) -> None:
         """Delete every live resource, newest first; TeardownError lists those that failed."""
         failures: list[str] = []
+        failed: list[Entry] = []
         for entry in reversed(self.entries):
             if entry.done:
                 continue
             try:
                 entry.delete()
             except BaseException as error:  # noqa: BLE001 - keep going, report every leak at the end
+                failed.append(entry)
                 if isinstance(error, KeyboardInterrupt):
                     failures.append(f"{entry.label} ({entry.arn}): interrupted")
                     continue
@@ -155,7 +157,11 @@ class Lifecycle:
             entry.done = True
             if entry.handle is not None:
                 self.ctx.hook.pytest_proton_resource_deleted(resource=entry.handle)
-        if failures and not tolerate:
+        if tolerate:
+            # still in use by resources that --proton-keep-failed kept: listed with them
+            self.ctx.kept.extend((self.name, f"{e.label} (in use by kept resources)", e.arn) for e in failed)
+            return
+        if failures:
             raise TeardownError(
                 f"pytest_proton could not delete {len(failures)} resource(s) of {self.name}; they may have leaked:\n  "
                 + "\n  ".join(failures)

@@ -158,6 +158,9 @@ def test_keep_failed_keeps_and_prints_arns(suite: pytest.Pytester, run, emulator
     left = emulator_server.leftovers()
     assert [name.split("-")[0] for name in left["environments"]] == ["kept"]
     assert left["environment templates"]  # still in use by the kept environment
+    result.stdout.fnmatch_lines(
+        ["the session: environment template net-* (in use by kept resources): arn:aws:proton:*"]
+    )
 
 
 def test_lint_gate_refuses_with_a_readable_report(suite: pytest.Pytester, run) -> None:
