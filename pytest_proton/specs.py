@@ -13,6 +13,7 @@ session) made with that logical name.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import yaml
 
 def load(spec: Any) -> dict[str, Any]:
     if isinstance(spec, dict):
-        return dict(spec)
+        return copy.deepcopy(spec)  # never change the caller's dict
     if isinstance(spec, Path) or (isinstance(spec, str) and "\n" not in spec and Path(spec).is_file()):
         text = Path(spec).read_text(encoding="utf-8")
     elif isinstance(spec, str):
