@@ -251,6 +251,7 @@ def proton_env_factory(proton_session: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def proton_service_factory(proton_session: Any) -> Any:
+    """Session-scoped ``proton_service``: services shared by several tests (or a module)."""
     from pytest_proton.factories import ServiceFactory
 
     return ServiceFactory(proton_session)
@@ -258,6 +259,7 @@ def proton_service_factory(proton_session: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def proton_component_factory(proton_session: Any) -> Any:
+    """Session-scoped ``proton_component``."""
     from pytest_proton.factories import ComponentFactory
 
     return ComponentFactory(proton_session)
