@@ -8,6 +8,9 @@ import pytest
 
 from proton_lint.engine import Linter, LintOptions
 
+# pytester drives the pytest_proton plugin's own tests (tests/plugin/).
+pytest_plugins = ["pytester"]
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 EXAMPLES = ROOT / "examples"

@@ -42,7 +42,7 @@ from moto.moto_api import state_manager
 
 from proton_lint.render import TemplateKind, build_context, jinja_files, render
 from proton_lint.spec import PIPELINE_TYPE_KEY
-from pytest_proton.emulator import bundle_store, provisioners
+from pytest_proton.emulator import bundle_store, controls, provisioners
 from pytest_proton.emulator.components import component_manifest_entry
 from pytest_proton.emulator.exceptions import ValidationException
 from pytest_proton.emulator.provisioners import cfn_template, rendering
@@ -244,6 +244,9 @@ def _component_source(target: rendering.Target, deployment: Any) -> RenderSource
 
 def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
     """Render and provision ``deployment``'s target state; FAILED with a message saying what broke."""
+    failure = controls.take_failure(backend.account_id, backend.region_name)  # controls.fail_next()
+    if failure is not None:
+        return _failed(failure)
     target = rendering.find_target(backend, deployment)
     if target is None:
         return _failed("The resource of this deployment no longer exists")

@@ -1,0 +1,173 @@
+"""Test controls of the emulator: make the next deployments fail, hold them, move the clock.
+
+Real Proton has no such switches; they exist so that tests can reach states that are otherwise
+hard to produce. Three controls, each usable in-process and over HTTP:
+
+* **fail next**: :func:`fail_next` queues a failure message for an account and region; the next
+  deployment there (environment, service instance, pipeline, component) ends ``FAILED`` with that
+  ``deploymentStatusMessage``. :func:`provisioning.deploy` consults :func:`take_failure` first.
+* **hold**: deployments settle on a later read of their resource, as moto's ``state_manager``
+  says (see ``provisioning.py``); :func:`hold_deployments` / :func:`release_deployments` set that
+  transition (``{"progression": "manual", "times": N}``).
+* **clock**: :func:`advance_clock` installs a :class:`~pytest_proton.emulator.clock.ManualClock`
+  starting at the current time (once) and moves it forward.
+
+:func:`reset` undoes all three. Over HTTP (moto server, ``proton-emulator``) every control is a
+``POST`` to ``/_proton/controls/<action>`` on the Proton endpoint with a JSON body, signed or not
+as any Proton request (moto routes by the SigV4 credential scope, so send
+``Authorization: AWS4-HMAC-SHA256 Credential=x/20260101/<region>/proton/aws4_request``)::
+
+    POST /_proton/controls/fail-next   {"message": "boom", "count": 1, "region": "us-east-1",
+                                        "accountId": "123456789012"}
+    POST /_proton/controls/hold        {"times": 1000}
+    POST /_proton/controls/release     {}
+    POST /_proton/controls/advance-clock {"seconds": 3600}
+    POST /_proton/controls/reset       {}
+
+Each answers ``200`` with a JSON body of the controls' state (:func:`state`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from typing import Any
+
+from pytest_proton.emulator import clock as clock_module
+
+#: a failure queued for any account or region
+ANY = "*"
+
+_lock = threading.Lock()
+_failures: dict[tuple[str, str], deque[str]] = {}
+_manual_clock: clock_module.ManualClock | None = None
+_previous_clock: clock_module.Clock | None = None
+
+
+def fail_next(message: str, *, count: int = 1, account_id: str = ANY, region: str = ANY) -> None:
+    """Make the next ``count`` deployments in ``account_id``/``region`` fail with ``message``."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    with _lock:
+        _failures.setdefault((account_id, region), deque()).extend([message] * count)
+
+
+def take_failure(account_id: str, region: str) -> str | None:
+    """Pop the failure queued for this account and region (most specific first); None if none."""
+    with _lock:
+        for key in ((account_id, region), (account_id, ANY), (ANY, region), (ANY, ANY)):
+            queue = _failures.get(key)
+            if queue:
+                message = queue.popleft()
+                if not queue:
+                    del _failures[key]
+                return message
+    return None
+
+
+def pending_failures() -> int:
+    with _lock:
+        return sum(len(queue) for queue in _failures.values())
+
+
+def hold_deployments(times: int = 1_000_000) -> None:
+    """Keep every new deployment IN_PROGRESS for ``times`` reads of its resource."""
+    from moto.moto_api import state_manager
+
+    from pytest_proton.emulator.provisioning import DEPLOYMENT_MODEL
+
+    state_manager.set_transition(DEPLOYMENT_MODEL, {"progression": "manual", "times": int(times)})
+
+
+def release_deployments() -> None:
+    """Back to the default: a deployment settles on the first read after the request."""
+    from moto.moto_api import state_manager
+
+    from pytest_proton.emulator.provisioning import DEPLOYMENT_MODEL
+
+    state_manager.unset_transition(DEPLOYMENT_MODEL)
+
+
+def advance_clock(**delta: float) -> str:
+    """Move the emulator's clock forward by ``timedelta(**delta)``; return the new time (ISO 8601)."""
+    global _manual_clock, _previous_clock
+    with _lock:
+        if _manual_clock is None:
+            current = clock_module.get_clock()
+            if isinstance(current, clock_module.ManualClock):
+                _manual_clock = current
+            else:
+                _manual_clock = clock_module.ManualClock(current.now())
+                _previous_clock = clock_module.set_clock(_manual_clock)
+        return _manual_clock.advance(**delta).isoformat()
+
+
+def reset() -> None:
+    """Drop queued failures, release held deployments and give back the clock that was there before."""
+    global _manual_clock, _previous_clock
+    with _lock:
+        _failures.clear()
+        if _previous_clock is not None:
+            clock_module.set_clock(_previous_clock)
+        _manual_clock = _previous_clock = None
+    release_deployments()
+
+
+def state() -> dict[str, Any]:
+    from moto.moto_api import state_manager
+
+    from pytest_proton.emulator.provisioning import DEPLOYMENT_MODEL
+
+    return {
+        "pendingFailures": pending_failures(),
+        "transition": state_manager.get_transition(DEPLOYMENT_MODEL),
+        "now": clock_module.get_clock().now().isoformat(),
+    }
+
+
+# HTTP -------------------------------------------------------------------------------------------
+
+_DELTA_KEYS = ("days", "hours", "minutes", "seconds")
+
+
+def _apply(action: str, body: dict[str, Any]) -> None:
+    if action == "fail-next":
+        fail_next(
+            str(body.get("message") or "Deployment failed (pytest_proton control)"),
+            count=int(body.get("count", 1)),
+            account_id=str(body.get("accountId", ANY)),
+            region=str(body.get("region", ANY)),
+        )
+    elif action == "hold":
+        hold_deployments(int(body.get("times", 1_000_000)))
+    elif action == "release":
+        release_deployments()
+    elif action == "advance-clock":
+        advance_clock(**{key: float(body[key]) for key in _DELTA_KEYS if key in body})
+    elif action == "reset":
+        reset()
+    elif action != "state":
+        raise KeyError(action)
+
+
+def handle_request(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:  # noqa: ARG001
+    """moto URL handler for ``/_proton/controls/<action>``."""
+    action = full_url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    if callable(getattr(request, "get_data", None)):  # flask (server mode): also when sent as a form
+        raw = request.get_data()
+    else:  # a PreparedRequest (in-process mock)
+        raw = getattr(request, "body", None) or b"{}"
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8")
+    reply = {"Content-Type": "application/json"}
+    try:
+        body = json.loads(raw or "{}")
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
+        _apply(action, body)
+    except KeyError:
+        return 404, reply, json.dumps({"message": f"unknown control {action!r}"})
+    except (TypeError, ValueError) as error:
+        return 400, reply, json.dumps({"message": str(error)})
+    return 200, reply, json.dumps(state())

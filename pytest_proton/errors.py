@@ -1,0 +1,40 @@
+"""The exceptions the fixtures raise: each message is the report a test author needs."""
+
+from __future__ import annotations
+
+
+class ProtonFixtureError(Exception):
+    """Base class of pytest_proton's errors."""
+
+
+class LintGateError(ProtonFixtureError):
+    """The bundle has error-level findings; the message is proton-lint's text report."""
+
+
+class RegistrationFailed(ProtonFixtureError):
+    """The template version ended REGISTRATION_FAILED; the message quotes its statusMessage."""
+
+
+class DeploymentFailed(ProtonFixtureError):
+    """A deployment (or deletion) ended FAILED; the message quotes the deployment status message."""
+
+    def __init__(self, message: str, *, status: str | None = None, status_message: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.status_message = status_message
+
+
+class WaitTimeout(ProtonFixtureError, TimeoutError):
+    """A resource did not reach a settled state in time."""
+
+
+class ControlsUnavailable(ProtonFixtureError):
+    """The target is not an emulator, so it has no controls."""
+
+
+class TeardownError(ProtonFixtureError):
+    """Some resources could not be deleted; the message lists them (they may have leaked)."""
+
+
+class RealAccountRefused(ProtonFixtureError):
+    """The target would reach a real AWS account without the explicit, matching opt-in."""

@@ -1,0 +1,329 @@
+"""The factories behind ``proton_template``, ``proton_env``, ``proton_service``, ``proton_component``.
+
+Each factory is bound to a :class:`~pytest_proton.lifecycle.Lifecycle`: the function-scoped
+fixtures to the test's (deleted when the test ends), the ``*_factory`` fixtures to the session's
+(deleted when the session ends, or earlier with ``handle.delete()``), as ``tmp_path`` and
+``tmp_path_factory`` do. Only documented Proton (and S3) calls are made, so the same code drives
+the emulator and a real endpoint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pytest_proton import bundle_upload
+from pytest_proton import lifecycle as lc
+from pytest_proton.bundle_upload import ENVIRONMENT, SERVICE, LocalBundle
+from pytest_proton.errors import RegistrationFailed
+from pytest_proton.handles import ComponentHandle, EnvironmentHandle, ServiceHandle, TemplateHandle, poll
+from pytest_proton.specs import environment_spec, service_spec
+
+#: repository settings a service with a pipeline needs; an emulator does not check them
+DEFAULT_REPOSITORY = {"repositoryId": "pytest-proton/app", "branchName": "main"}
+
+
+def _compatible(lifecycle: lc.Lifecycle, bundle: LocalBundle, compatible: Any) -> list[dict[str, str]]:
+    entries: list[dict[str, str]] = []
+    if compatible is not None:
+        for item in compatible if isinstance(compatible, (list, tuple)) else [compatible]:
+            if isinstance(item, TemplateHandle):
+                entries.append({"templateName": item.name, "majorVersion": item.major})
+            elif isinstance(item, tuple):
+                handle, major = item
+                name = handle.name if isinstance(handle, TemplateHandle) else str(handle)
+                entries.append({"templateName": name, "majorVersion": str(major)})
+            else:
+                name, _, major = str(item).partition(":")
+                entries.append({"templateName": name, "majorVersion": major or "1"})
+        return entries
+    for logical, major in bundle.compatible_environments:
+        handle = lifecycle.find_template(logical)
+        if handle is None or handle.kind != ENVIRONMENT:
+            raise LookupError(
+                f"the service template {bundle.logical_name} is compatible with the environment template "
+                f"{logical}:{major}, which this test or session has not published; publish it first with "
+                f"proton_template(...) or pass compatible=[...]"
+            )
+        entries.append({"templateName": handle.name, "majorVersion": str(major)})
+    return entries
+
+
+def publish_template(
+    lifecycle: lc.Lifecycle,
+    path: str | Path,
+    *,
+    name: str | None = None,
+    lint: bool = True,
+    compatible: Any = None,
+    description: str | None = None,
+) -> TemplateHandle:
+    """Lint, archive, upload, create the template and its first version, wait, publish."""
+    __tracebackhide__ = True
+    ctx = lifecycle.ctx
+    bundle = bundle_upload.locate(path)
+    if bundle.kind not in (ENVIRONMENT, SERVICE):
+        raise ValueError(f"{bundle.path} is a {bundle.kind} bundle; use proton_component for components")
+    if lint:
+        ctx.lint_gate.check(bundle)
+    logical = name or bundle.logical_name
+    actual = ctx.namer(logical)
+    noun = "environment-template" if bundle.kind == ENVIRONMENT else "service-template"
+    arn = f"arn:aws:proton:{ctx.target.region}:{ctx.target.account_id}:{noun}/{actual}"
+    handle = TemplateHandle(ctx, lifecycle, bundle.kind, actual, logical_name=logical, bundle=bundle)
+    entry = lifecycle.register(
+        f"{bundle.kind} template {actual}", arn, lambda: lc.delete_template(ctx, bundle.kind, actual)
+    )
+    entry.handle = handle
+    params: dict[str, Any] = {"name": actual, "displayName": logical[:100]}
+    if description:
+        params["description"] = description
+    if bundle.kind == ENVIRONMENT:
+        created = ctx.proton.create_environment_template(**params)["environmentTemplate"]
+    else:
+        if not bundle.has_pipeline:
+            params["pipelineProvisioning"] = "CUSTOMER_MANAGED"
+        created = ctx.proton.create_service_template(**params)["serviceTemplate"]
+    handle.template_arn = created["arn"]
+    entry.arn = created["arn"]
+    lifecycle.templates[(str(bundle.path), logical, actual)] = handle
+    _register_version(handle, bundle, None, compatible)
+    return handle
+
+
+def publish_version(template: TemplateHandle, path: Any, *, new_major: bool, lint: bool) -> TemplateHandle:
+    __tracebackhide__ = True
+    ctx = template.ctx
+    bundle = bundle_upload.locate(path) if path is not None else template.bundle
+    if lint:
+        ctx.lint_gate.check(bundle)
+    handle = TemplateHandle(
+        ctx, template.lifecycle, template.kind, template.name, logical_name=template.logical_name, bundle=bundle
+    )
+    handle.template_arn = template.template_arn
+    _register_version(handle, bundle, None if new_major else template.major, None)
+    return handle
+
+
+def _register_version(handle: TemplateHandle, bundle: LocalBundle, major: str | None, compatible: Any) -> None:
+    __tracebackhide__ = True
+    ctx = handle.ctx
+    source = {"s3": bundle_upload.upload(ctx.s3, ctx.bucket(), bundle, handle.name)}
+    params: dict[str, Any] = {"templateName": handle.name, "source": source}
+    if major is not None:
+        params["majorVersion"] = str(major)
+    if handle.kind == ENVIRONMENT:
+        version = ctx.proton.create_environment_template_version(**params)["environmentTemplateVersion"]
+    else:
+        params["compatibleEnvironmentTemplates"] = _compatible(handle.lifecycle, bundle, compatible)
+        if bundle.supported_component_sources:
+            params["supportedComponentSources"] = list(bundle.supported_component_sources)
+        version = ctx.proton.create_service_template_version(**params)["serviceTemplateVersion"]
+    handle.major, handle.minor, handle.arn = version["majorVersion"], version["minorVersion"], version["arn"]
+    seen = poll(
+        ctx,
+        handle.describe,
+        lambda v: v.get("status") != "REGISTRATION_IN_PROGRESS",
+        handle.lifecycle.timeout,
+        f"the registration of {handle.kind} template {handle.name}:{handle.version}",
+    )
+    if seen["status"] == "REGISTRATION_FAILED":
+        raise RegistrationFailed(
+            f"{handle.kind} template version {handle.name}:{handle.version} (from {bundle.path}) ended "
+            f"REGISTRATION_FAILED: {seen.get('statusMessage') or 'no statusMessage'}"
+        )
+    noun = "environment_template" if handle.kind == ENVIRONMENT else "service_template"
+    getattr(ctx.proton, f"update_{noun}_version")(
+        templateName=handle.name, majorVersion=handle.major, minorVersion=handle.minor, status="PUBLISHED"
+    )
+    ctx.hook.pytest_proton_template_published(template=handle)
+
+
+def _template_for(lifecycle: lc.Lifecycle, template: Any, kind: str) -> TemplateHandle:
+    if isinstance(template, TemplateHandle):
+        if template.kind != kind:
+            raise TypeError(f"{template!r} is a {template.kind} template, not a {kind} template")
+        return template
+    return publish_template(lifecycle, template)
+
+
+def create_environment(
+    lifecycle: lc.Lifecycle,
+    template: Any,
+    spec: Any = None,
+    *,
+    name: str | None = None,
+    wait: bool = True,
+    timeout: float | None = None,
+    **extra: Any,
+) -> EnvironmentHandle:
+    """CreateEnvironment from a template handle (or a bundle folder, published first) and a spec."""
+    __tracebackhide__ = True
+    ctx = lifecycle.ctx
+    template = _template_for(lifecycle, template, ENVIRONMENT)
+    if spec is None:
+        if template.bundle.sample_spec is None:
+            raise ValueError(f"no spec given and {template.bundle.path.parent} has no spec/spec.yaml")
+        spec = template.bundle.sample_spec
+    logical = name or template.logical_name
+    actual = ctx.namer(logical)
+    arn = f"arn:aws:proton:{ctx.target.region}:{ctx.target.account_id}:environment/{actual}"
+    handle = EnvironmentHandle(ctx, lifecycle, actual, logical, template)
+    entry = lifecycle.register(f"environment {actual}", arn, lambda: lc.delete_environment(ctx, actual))
+    entry.handle = handle
+    lifecycle.environments[logical] = handle
+    params: dict[str, Any] = {
+        "name": actual,
+        "templateName": template.name,
+        "templateMajorVersion": template.major,
+        "templateMinorVersion": template.minor,
+        "spec": environment_spec(spec),
+    }
+    if "codebuildRoleArn" not in extra and "environmentAccountConnectionId" not in extra:
+        params["protonServiceRoleArn"] = ctx.service_role_arn
+    params.update(extra)
+    ctx.proton.create_environment(**params)
+    return handle._deployed(wait, timeout)
+
+
+def create_service(
+    lifecycle: lc.Lifecycle,
+    template: Any,
+    spec: Any = None,
+    *,
+    environments: Any = None,
+    name: str | None = None,
+    repository: dict[str, str] | None = None,
+    wait: bool = True,
+    timeout: float | None = None,
+    **extra: Any,
+) -> ServiceHandle:
+    """CreateService with the spec's instances mapped onto the environments the test made."""
+    __tracebackhide__ = True
+    ctx = lifecycle.ctx
+    template = _template_for(lifecycle, template, SERVICE)
+    if spec is None:
+        if template.bundle.sample_spec is None:
+            raise ValueError(f"no spec given and {template.bundle.path.parent} has no spec/spec.yaml")
+        spec = template.bundle.sample_spec
+    text = service_spec(spec, lifecycle, environments)
+    logical = name or template.logical_name
+    actual = ctx.namer(logical)
+    arn = f"arn:aws:proton:{ctx.target.region}:{ctx.target.account_id}:service/{actual}"
+    handle = ServiceHandle(ctx, lifecycle, actual, logical, template)
+    entry = lifecycle.register(f"service {actual}", arn, lambda: lc.delete_service(ctx, actual))
+    entry.handle = handle
+    params: dict[str, Any] = {
+        "name": actual,
+        "templateName": template.name,
+        "templateMajorVersion": template.major,
+        "templateMinorVersion": template.minor,
+        "spec": text,
+    }
+    if template.bundle.has_pipeline:
+        repo = dict(DEFAULT_REPOSITORY)
+        repo["repositoryConnectionArn"] = (
+            f"arn:aws:codestar-connections:{ctx.target.region}:{ctx.target.account_id}:connection/pytest-proton"
+        )
+        repo.update(repository or {})
+        params.update(repo)
+    params.update(extra)
+    ctx.proton.create_service(**params)
+    return handle._deployed(wait, timeout)
+
+
+def create_component(
+    lifecycle: lc.Lifecycle,
+    path: str | Path,
+    *,
+    instance: Any = None,
+    environment: Any = None,
+    name: str | None = None,
+    lint: bool = True,
+    wait: bool = True,
+    timeout: float | None = None,
+    **extra: Any,
+) -> ComponentHandle:
+    """CreateComponent (directly defined) from a component folder (manifest.yaml + its template file),
+    attached to a service ``instance`` handle or to an ``environment`` handle."""
+    __tracebackhide__ = True
+    import yaml
+
+    ctx = lifecycle.ctx
+    bundle = bundle_upload.locate(path)
+    if lint:
+        ctx.lint_gate.check(bundle)
+    manifest = (bundle.path / "manifest.yaml").read_text(encoding="utf-8")
+    entries = (yaml.safe_load(manifest) or {}).get("infrastructure", {}).get("templates") or [{}]
+    template_file = (bundle.path / entries[0].get("file", "cloudformation.yaml")).read_text(encoding="utf-8")
+    logical = name or bundle.logical_name
+    actual = ctx.namer(logical)
+    arn = f"arn:aws:proton:{ctx.target.region}:{ctx.target.account_id}:component/{actual}"
+    handle = ComponentHandle(ctx, lifecycle, actual, logical)
+    entry = lifecycle.register(f"component {actual}", arn, lambda: lc.delete_component(ctx, actual))
+    entry.handle = handle
+    params: dict[str, Any] = {"name": actual, "manifest": manifest, "templateFile": template_file}
+    if instance is not None:
+        params["serviceName"] = instance.service.name
+        params["serviceInstanceName"] = instance.name
+        params["serviceSpec"] = instance.service.describe().get("spec")
+    elif environment is not None:
+        params["environmentName"] = environment if isinstance(environment, str) else environment.name
+    else:
+        raise ValueError("a component is attached to a service instance (instance=) or an environment (environment=)")
+    params.update(extra)
+    ctx.proton.create_component(**params)
+    return handle._deployed(wait, timeout)
+
+
+class _Factory:
+    def __init__(self, lifecycle: lc.Lifecycle) -> None:
+        self.lifecycle = lifecycle
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} for {self.lifecycle.name}>"
+
+
+class TemplateFactory(_Factory):
+    """``proton_template(path, *, name=None, lint=True, compatible=None)`` -> TemplateHandle.
+
+    The session factory publishes a folder once: the same path and arguments give the same handle.
+    """
+
+    def __init__(self, lifecycle: lc.Lifecycle, *, memo: bool = False) -> None:
+        super().__init__(lifecycle)
+        self._memo: dict[Any, TemplateHandle] | None = {} if memo else None
+
+    def __call__(self, path: str | Path, **options: Any) -> TemplateHandle:
+        __tracebackhide__ = True
+        if self._memo is None:
+            return publish_template(self.lifecycle, path, **options)
+        key = (str(bundle_upload.locate(path).path), repr(sorted(options.items())))
+        handle = self._memo.get(key)
+        if handle is None or all(e.handle is not handle or e.done for e in self.lifecycle.entries):
+            handle = self._memo[key] = publish_template(self.lifecycle, path, **options)
+        return handle
+
+
+class EnvironmentFactory(_Factory):
+    """``proton_env(template, spec=None, *, name=None, wait=True, timeout=None, **CreateEnvironment params)``."""
+
+    def __call__(self, template: Any, spec: Any = None, **options: Any) -> EnvironmentHandle:
+        __tracebackhide__ = True
+        return create_environment(self.lifecycle, template, spec, **options)
+
+
+class ServiceFactory(_Factory):
+    """``proton_service(template, spec=None, *, environments=None, name=None, repository=None, wait=True)``."""
+
+    def __call__(self, template: Any, spec: Any = None, **options: Any) -> ServiceHandle:
+        __tracebackhide__ = True
+        return create_service(self.lifecycle, template, spec, **options)
+
+
+class ComponentFactory(_Factory):
+    """``proton_component(path, *, instance=None, environment=None, name=None, lint=True, wait=True)``."""
+
+    def __call__(self, path: str | Path, **options: Any) -> ComponentHandle:
+        __tracebackhide__ = True
+        return create_component(self.lifecycle, path, **options)

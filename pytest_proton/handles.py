@@ -1,0 +1,616 @@
+"""Handles: what the factories return, one per Proton resource, always read fresh from the API.
+
+Every handle has ``name``, ``arn``, ``kind``, ``describe()`` (the raw Get* result), ``status``,
+``status_message``, ``outputs`` (a dict), ``provisioned_resources`` (a list), ``wait(timeout=)``,
+and, where Proton has them, ``update``, ``cancel`` and ``delete``. Failures raise
+:class:`~pytest_proton.errors.DeploymentFailed` quoting the deployment status message.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import yaml
+
+from pytest_proton.errors import DeploymentFailed, WaitTimeout
+
+if TYPE_CHECKING:
+    from pytest_proton.lifecycle import Context, Lifecycle
+
+T = TypeVar("T")
+H = TypeVar("H", bound="Handle")
+
+DEPLOYMENT_IN_FLIGHT = frozenset({"IN_PROGRESS", "CANCELLING", "DELETE_IN_PROGRESS"})
+DEPLOYMENT_FAILED = frozenset({"FAILED", "DELETE_FAILED"})
+
+
+def not_found(error: BaseException) -> bool:
+    code = getattr(error, "response", {}).get("Error", {}).get("Code")
+    return code == "ResourceNotFoundException"
+
+
+def error_code(error: BaseException) -> str | None:
+    return getattr(error, "response", {}).get("Error", {}).get("Code")
+
+
+def poll(ctx: Context, read: Callable[[], T], settled: Callable[[T], bool], timeout: float, what: str) -> T:
+    """Call ``read`` until ``settled(value)``; WaitTimeout after ``timeout`` seconds."""
+    __tracebackhide__ = True
+    deadline = time.monotonic() + timeout
+    delay, cap = ctx.target.poll
+    while True:
+        value = read()
+        if settled(value):
+            return value
+        if time.monotonic() >= deadline:
+            raise WaitTimeout(f"{what} did not settle within {timeout:g} s (last seen: {value!r:.300})")
+        time.sleep(delay)
+        delay = min(cap, max(delay * 2, 0.01))
+
+
+def collect(method: Callable[..., dict[str, Any]], key: str, **params: Any) -> list[Any]:
+    """Every item of a paginated List* call."""
+    items: list[Any] = []
+    token = None
+    while True:
+        page = method(**params, **({"nextToken": token} if token else {}))
+        items.extend(page.get(key, []))
+        token = page.get("nextToken")
+        if not token:
+            return items
+
+
+def outputs_dict(outputs: list[dict[str, Any]]) -> dict[str, str]:
+    return {o["key"]: o.get("valueString", "") for o in outputs}
+
+
+def deployment_type_for(current: dict[str, Any], major: str | None, minor: str | None) -> str:
+    if major is not None and str(major) != str(current.get("templateMajorVersion")):
+        return "MAJOR_VERSION"
+    if minor is not None and str(minor) != str(current.get("templateMinorVersion")):
+        return "MINOR_VERSION"
+    return "CURRENT_VERSION"
+
+
+def version_params(deployment_type: str, major: str | None, minor: str | None) -> dict[str, str]:
+    params: dict[str, str] = {}
+    if deployment_type in ("MAJOR_VERSION", "MINOR_VERSION"):
+        if major is not None:
+            params["templateMajorVersion"] = str(major)
+        if minor is not None:
+            params["templateMinorVersion"] = str(minor)
+    return params
+
+
+class Handle:
+    """Base class of the handles."""
+
+    kind = "resource"
+
+    def __init__(self, ctx: Context, lifecycle: Lifecycle, name: str, logical_name: str) -> None:
+        self.ctx = ctx
+        self.lifecycle = lifecycle
+        self.name = name
+        self.logical_name = logical_name
+        self._arn: str | None = None
+
+    # reading ----------------------------------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        return self.ctx.proton
+
+    @property
+    def timeout(self) -> float:
+        return self.lifecycle.timeout
+
+    def describe(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @property
+    def arn(self) -> str:
+        if self._arn is None:
+            self._arn = self.describe()["arn"]
+        return self._arn
+
+    @property
+    def status(self) -> str:
+        return self.describe().get("deploymentStatus", "")
+
+    @property
+    def status_message(self) -> str | None:
+        return self.describe().get("deploymentStatusMessage")
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def provisioned_resources(self) -> list[dict[str, Any]]:
+        return []
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} '{self.name}'"
+
+    # waiting ----------------------------------------------------------------------------------
+    def wait(self: H, timeout: float | None = None, *, allow_failure: bool = False) -> H:
+        """Wait until the deployment settles; DeploymentFailed on FAILED unless ``allow_failure``."""
+        __tracebackhide__ = True
+        seen = poll(
+            self.ctx,
+            self.describe,
+            lambda d: d.get("deploymentStatus") not in DEPLOYMENT_IN_FLIGHT,
+            timeout or self.timeout,
+            f"the deployment of {self.label}",
+        )
+        status = seen.get("deploymentStatus")
+        if status in DEPLOYMENT_FAILED and not allow_failure:
+            message = seen.get("deploymentStatusMessage")
+            deployment = seen.get("lastAttemptedDeploymentId")
+            raise DeploymentFailed(
+                f"{self.label} ended {status}"
+                + (f" (deployment {deployment})" if deployment else "")
+                + f": {message or 'no deploymentStatusMessage'}",
+                status=status,
+                status_message=message,
+            )
+        return self
+
+    def _deployed(self: H, wait: bool, timeout: float | None) -> H:
+        __tracebackhide__ = True
+        if wait:
+            self.wait(timeout)
+            if self.status == "SUCCEEDED":
+                self.ctx.hook.pytest_proton_resource_deployed(resource=self)
+        return self
+
+    def _wait_gone(self, read: Callable[[], dict[str, Any]], timeout: float | None) -> None:
+        __tracebackhide__ = True
+
+        def gone_or_failed() -> dict[str, Any] | None:
+            try:
+                return read()
+            except Exception as error:
+                if not_found(error):
+                    return None
+                raise
+
+        seen = poll(
+            self.ctx,
+            gone_or_failed,
+            lambda d: d is None or (d.get("deploymentStatus") or d.get("status", "")).endswith("FAILED"),
+            timeout or self.timeout,
+            f"the deletion of {self.label}",
+        )
+        if seen is not None:
+            message = seen.get("deploymentStatusMessage") or seen.get("statusMessage")
+            raise DeploymentFailed(
+                f"deleting {self.label} failed: {message or 'no status message'}",
+                status="DELETE_FAILED",
+                status_message=message,
+            )
+
+    def _deleted(self) -> None:
+        self.lifecycle.forget(self)
+        self.ctx.hook.pytest_proton_resource_deleted(resource=self)
+
+
+class TemplateHandle:
+    """One published template version: ``name``, ``major``, ``minor``, ``arn``, ``new_version()``."""
+
+    def __init__(
+        self, ctx: Context, lifecycle: Lifecycle, kind: str, name: str, *, logical_name: str, bundle: Any
+    ) -> None:
+        self.ctx = ctx
+        self.lifecycle = lifecycle
+        self.kind = kind  # "environment" or "service"
+        self.name = name
+        self.logical_name = logical_name
+        self.bundle = bundle
+        self.major = ""
+        self.minor = ""
+        self.arn = ""
+        self.template_arn = ""
+
+    def __repr__(self) -> str:
+        return f"<TemplateHandle {self.kind} {self.name}:{self.major}.{self.minor}>"
+
+    @property
+    def version(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+    @property
+    def _noun(self) -> str:
+        return "environment_template" if self.kind == "environment" else "service_template"
+
+    def describe(self) -> dict[str, Any]:
+        """The template version (GetEnvironmentTemplateVersion / GetServiceTemplateVersion)."""
+        method = getattr(self.client, f"get_{self._noun}_version")
+        result = method(templateName=self.name, majorVersion=self.major, minorVersion=self.minor)
+        return result["environmentTemplateVersion" if self.kind == "environment" else "serviceTemplateVersion"]
+
+    @property
+    def client(self) -> Any:
+        return self.ctx.proton
+
+    @property
+    def status(self) -> str:
+        return self.describe()["status"]
+
+    def new_version(self, path: Any = None, *, major: bool = False, lint: bool = True) -> TemplateHandle:
+        """Register and publish another version (a new minor, or a new major with ``major=True``)
+        from ``path`` (default: the same bundle folder). Returns its handle; it is deleted with the template."""
+        __tracebackhide__ = True
+        from pytest_proton.factories import publish_version
+
+        return publish_version(self, path, new_major=major, lint=lint)
+
+    def delete(self) -> None:
+        """Delete every version and the template now."""
+        from pytest_proton.lifecycle import delete_template
+
+        delete_template(self.ctx, self.kind, self.name)
+        self.lifecycle.forget(self)
+        self.ctx.hook.pytest_proton_resource_deleted(resource=self)
+
+
+class EnvironmentHandle(Handle):
+    kind = "environment"
+
+    def __init__(self, ctx: Context, lifecycle: Lifecycle, name: str, logical_name: str, template: Any) -> None:
+        super().__init__(ctx, lifecycle, name, logical_name)
+        self.template = template
+
+    def describe(self) -> dict[str, Any]:
+        return self.client.get_environment(name=self.name)["environment"]
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return outputs_dict(collect(self.client.list_environment_outputs, "outputs", environmentName=self.name))
+
+    @property
+    def provisioned_resources(self) -> list[dict[str, Any]]:
+        return collect(
+            self.client.list_environment_provisioned_resources, "provisionedResources", environmentName=self.name
+        )
+
+    def update(
+        self,
+        spec: Any = None,
+        *,
+        template: TemplateHandle | None = None,
+        major: str | None = None,
+        minor: str | None = None,
+        deployment_type: str | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> EnvironmentHandle:
+        """Deploy a new spec and/or template version (``template=`` a handle from ``new_version()``)."""
+        __tracebackhide__ = True
+        from pytest_proton.specs import environment_spec
+
+        if template is not None:
+            major, minor = template.major, template.minor
+        current = self.describe()
+        deployment_type = deployment_type or deployment_type_for(current, major, minor)
+        params: dict[str, Any] = {"name": self.name, "deploymentType": deployment_type}
+        params.update(version_params(deployment_type, major, minor))
+        if spec is not None:
+            params["spec"] = environment_spec(spec)
+        self.client.update_environment(**params)
+        return self._deployed(wait, timeout)
+
+    def cancel(self, *, wait: bool = True, timeout: float | None = None) -> EnvironmentHandle:
+        """Cancel the deployment in progress (CANCELLING, then CANCELLED or whatever it ended as)."""
+        self.client.cancel_environment_deployment(environmentName=self.name)
+        return self.wait(timeout, allow_failure=True) if wait else self
+
+    def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
+        __tracebackhide__ = True
+        self.client.delete_environment(name=self.name)
+        if wait:
+            self._wait_gone(self.describe, timeout)
+        self._deleted()
+
+
+class ServiceInstanceHandle(Handle):
+    kind = "service_instance"
+
+    def __init__(self, ctx: Context, lifecycle: Lifecycle, service: ServiceHandle, name: str) -> None:
+        super().__init__(ctx, lifecycle, name, name)
+        self.service = service
+
+    @property
+    def label(self) -> str:
+        return f"service instance '{self.service.name}/{self.name}'"
+
+    def describe(self) -> dict[str, Any]:
+        return self.client.get_service_instance(serviceName=self.service.name, name=self.name)["serviceInstance"]
+
+    @property
+    def environment_name(self) -> str:
+        return self.describe()["environmentName"]
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return outputs_dict(
+            collect(
+                self.client.list_service_instance_outputs,
+                "outputs",
+                serviceName=self.service.name,
+                serviceInstanceName=self.name,
+            )
+        )
+
+    @property
+    def provisioned_resources(self) -> list[dict[str, Any]]:
+        return collect(
+            self.client.list_service_instance_provisioned_resources,
+            "provisionedResources",
+            serviceName=self.service.name,
+            serviceInstanceName=self.name,
+        )
+
+    def update(
+        self,
+        spec: Any = None,
+        *,
+        template: TemplateHandle | None = None,
+        major: str | None = None,
+        minor: str | None = None,
+        deployment_type: str | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> ServiceInstanceHandle:
+        """Deploy new inputs (``spec``: the instance's inputs as a dict) and/or a template version.
+
+        As in Proton's documentation, the spec sent is the service's ServiceSpec with this
+        instance's ``spec:`` replaced.
+        """
+        __tracebackhide__ = True
+        if template is not None:
+            major, minor = template.major, template.minor
+        current = self.describe()
+        deployment_type = deployment_type or deployment_type_for(current, major, minor)
+        params: dict[str, Any] = {"serviceName": self.service.name, "name": self.name}
+        params["deploymentType"] = deployment_type
+        params.update(version_params(deployment_type, major, minor))
+        if spec is not None:
+            params["spec"] = self._service_spec_with(spec)
+        self.client.update_service_instance(**params)
+        return self._deployed(wait, timeout)
+
+    def _service_spec_with(self, inputs: Any) -> str:
+        if isinstance(inputs, str):
+            return inputs
+        document = yaml.safe_load(self.service.describe().get("spec") or "") or {"proton": "ServiceSpec"}
+        for entry in document.get("instances") or []:
+            if entry.get("name") == self.name:
+                entry["spec"] = dict(inputs)
+        return yaml.safe_dump(document, sort_keys=False)
+
+    def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ServiceInstanceHandle:
+        self.client.cancel_service_instance_deployment(serviceName=self.service.name, serviceInstanceName=self.name)
+        return self.wait(timeout, allow_failure=True) if wait else self
+
+
+class ServicePipelineHandle(Handle):
+    kind = "service_pipeline"
+
+    def __init__(self, ctx: Context, lifecycle: Lifecycle, service: ServiceHandle) -> None:
+        super().__init__(ctx, lifecycle, f"{service.name}/pipeline", "pipeline")
+        self.service = service
+
+    def describe(self) -> dict[str, Any]:
+        return self.client.get_service(name=self.service.name)["service"].get("pipeline") or {}
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return outputs_dict(
+            collect(self.client.list_service_pipeline_outputs, "outputs", serviceName=self.service.name)
+        )
+
+    @property
+    def provisioned_resources(self) -> list[dict[str, Any]]:
+        return collect(
+            self.client.list_service_pipeline_provisioned_resources,
+            "provisionedResources",
+            serviceName=self.service.name,
+        )
+
+    def update(
+        self,
+        spec: Any = None,
+        *,
+        template: TemplateHandle | None = None,
+        major: str | None = None,
+        minor: str | None = None,
+        deployment_type: str | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> ServicePipelineHandle:
+        """Deploy new pipeline inputs (a dict) and/or a template version; the spec sent is the ServiceSpec."""
+        __tracebackhide__ = True
+        if template is not None:
+            major, minor = template.major, template.minor
+        current = self.describe()
+        deployment_type = deployment_type or deployment_type_for(current, major, minor)
+        document = yaml.safe_load(self.service.describe().get("spec") or "") or {"proton": "ServiceSpec"}
+        if spec is not None and not isinstance(spec, str):
+            document["pipeline"] = dict(spec)
+        text = spec if isinstance(spec, str) else yaml.safe_dump(document, sort_keys=False)
+        self.client.update_service_pipeline(
+            serviceName=self.service.name,
+            spec=text,
+            deploymentType=deployment_type,
+            **version_params(deployment_type, major, minor),
+        )
+        return self._deployed(wait, timeout)
+
+    def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ServicePipelineHandle:
+        self.client.cancel_service_pipeline_deployment(serviceName=self.service.name)
+        return self.wait(timeout, allow_failure=True) if wait else self
+
+
+SERVICE_FAILED_MARK = "FAILED"
+
+
+class ServiceHandle(Handle):
+    kind = "service"
+
+    def __init__(self, ctx: Context, lifecycle: Lifecycle, name: str, logical_name: str, template: Any) -> None:
+        super().__init__(ctx, lifecycle, name, logical_name)
+        self.template = template
+
+    def describe(self) -> dict[str, Any]:
+        return self.client.get_service(name=self.name)["service"]
+
+    @property
+    def status(self) -> str:
+        return self.describe().get("status", "")
+
+    @property
+    def status_message(self) -> str | None:
+        return self.describe().get("statusMessage")
+
+    @property
+    def instances(self) -> dict[str, ServiceInstanceHandle]:
+        found = collect(self.client.list_service_instances, "serviceInstances", serviceName=self.name)
+        return {i["name"]: ServiceInstanceHandle(self.ctx, self.lifecycle, self, i["name"]) for i in found}
+
+    @property
+    def pipeline(self) -> ServicePipelineHandle | None:
+        if not self.describe().get("pipeline"):
+            return None
+        return ServicePipelineHandle(self.ctx, self.lifecycle, self)
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        """The pipeline's outputs (a service has no outputs of its own; see ``instances[name].outputs``)."""
+        pipeline = self.pipeline
+        return pipeline.outputs if pipeline is not None else {}
+
+    def _parts(self) -> list[Handle]:
+        parts: list[Handle] = list(self.instances.values())
+        pipeline = self.pipeline
+        if pipeline is not None:
+            parts.append(pipeline)
+        return parts
+
+    def wait(self, timeout: float | None = None, *, allow_failure: bool = False) -> ServiceHandle:
+        """Wait until the service and every instance and the pipeline settle; DeploymentFailed otherwise."""
+        __tracebackhide__ = True
+        seen = poll(
+            self.ctx,
+            self.describe,
+            lambda d: not d.get("status", "").endswith("IN_PROGRESS"),
+            timeout or self.timeout,
+            f"the deployment of {self.label}",
+        )
+        problems = []
+        for part in self._parts():
+            part_seen = poll(
+                self.ctx,
+                part.describe,
+                lambda d: d.get("deploymentStatus") not in DEPLOYMENT_IN_FLIGHT,
+                timeout or self.timeout,
+                f"the deployment of {part.label}",
+            )
+            if part_seen.get("deploymentStatus") in DEPLOYMENT_FAILED:
+                problems.append(
+                    f"{part.label}: {part_seen.get('deploymentStatus')}: "
+                    f"{part_seen.get('deploymentStatusMessage') or 'no deploymentStatusMessage'}"
+                )
+        status = seen.get("status", "")
+        if (SERVICE_FAILED_MARK in status or problems) and not allow_failure:
+            lines = [f"{self.label} ended {status}: {seen.get('statusMessage') or 'no statusMessage'}", *problems]
+            raise DeploymentFailed("\n  ".join(lines), status=status, status_message=seen.get("statusMessage"))
+        return self
+
+    def _deployed(self, wait: bool, timeout: float | None) -> ServiceHandle:
+        __tracebackhide__ = True
+        if wait:
+            self.wait(timeout)
+            self.ctx.hook.pytest_proton_resource_deployed(resource=self)
+            for part in self._parts():
+                if part.status == "SUCCEEDED":
+                    self.ctx.hook.pytest_proton_resource_deployed(resource=part)
+        return self
+
+    def update(
+        self, spec: Any, *, environments: Any = None, wait: bool = True, timeout: float | None = None
+    ) -> ServiceHandle:
+        """UpdateService with a new ServiceSpec (add instances, drop instances)."""
+        __tracebackhide__ = True
+        from pytest_proton.specs import service_spec
+
+        text = service_spec(spec, self.lifecycle, environments)
+        self.client.update_service(name=self.name, spec=text)
+        return self._deployed(wait, timeout)
+
+    def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ServiceHandle:
+        """Cancel every instance and pipeline deployment in progress."""
+        for part in self._parts():
+            if part.status == "IN_PROGRESS":
+                part.cancel(wait=False)
+        return self.wait(timeout, allow_failure=True) if wait else self
+
+    def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
+        __tracebackhide__ = True
+        self.client.delete_service(name=self.name)
+        if wait:
+            self._wait_gone(self.describe, timeout)
+        self._deleted()
+
+
+class ComponentHandle(Handle):
+    kind = "component"
+
+    def describe(self) -> dict[str, Any]:
+        return self.client.get_component(name=self.name)["component"]
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return outputs_dict(collect(self.client.list_component_outputs, "outputs", componentName=self.name))
+
+    @property
+    def provisioned_resources(self) -> list[dict[str, Any]]:
+        return collect(
+            self.client.list_component_provisioned_resources, "provisionedResources", componentName=self.name
+        )
+
+    def update(
+        self,
+        *,
+        template_file: str | None = None,
+        manifest: str | None = None,
+        service_spec: str | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> ComponentHandle:
+        __tracebackhide__ = True
+        params: dict[str, Any] = {"name": self.name, "deploymentType": "CURRENT_VERSION"}
+        if template_file is not None:
+            params["templateFile"] = template_file
+        if manifest is not None:
+            params["manifest"] = manifest
+        if service_spec is not None:
+            params["serviceSpec"] = service_spec
+        self.client.update_component(**params)
+        return self._deployed(wait, timeout)
+
+    def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ComponentHandle:
+        self.client.cancel_component_deployment(componentName=self.name)
+        return self.wait(timeout, allow_failure=True) if wait else self
+
+    def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
+        __tracebackhide__ = True
+        self.client.delete_component(name=self.name)
+        if wait:
+            self._wait_gone(self.describe, timeout)
+        self._deleted()
