@@ -1099,6 +1099,7 @@ class ProtonBackend(ComponentsMixin, ServiceInstancesMixin, SyncMixin, BaseBacke
         )
         for name in [name for name in service.instances if name not in wanted]:
             instance = service.instances.pop(name)
+            provisioning.destroy(self, instance)  # its stack goes with it (issue 5)
             self.tags.drop(instance.arn)
             self._drop_deployments(instance.arn)
         for entry in added:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -172,6 +173,23 @@ def test_update_service_adds_instances_only(client: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         client.update_service(name="web", spec=added.replace("make test", "make check"))
     assert error_of(excinfo)[0] == "ValidationException"
+
+
+def test_an_instance_dropped_from_the_spec_is_deleted_with_its_stack(client: Any) -> None:
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+
+    def live_queues() -> list[str]:
+        stacks = cloudformation.describe_stacks()["Stacks"]
+        return sorted(o["OutputValue"] for s in stacks for o in s.get("Outputs", []) if o["OutputKey"] == "QueueUrl")
+
+    two = SPEC + "  - name: two\n    environment: dev\n"
+    _create(client, spec=two)
+    client.get_service(name="web")
+    assert [url.rsplit("/", 1)[1] for url in live_queues()] == ["web-one", "web-two"]
+    client.update_service(name="web", spec=SPEC)
+    names = [i["name"] for i in client.list_service_instances(serviceName="web")["serviceInstances"]]
+    assert names == ["one"]
+    assert [url.rsplit("/", 1)[1] for url in live_queues()] == ["web-one"]
 
 
 def test_instance_quota(client: Any) -> None:
