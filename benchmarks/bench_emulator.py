@@ -42,6 +42,7 @@ from moto.server import ThreadedMotoServer  # noqa: E402
 
 from pytest_proton.emulator import register  # noqa: E402
 from pytest_proton.emulator.provisioning import DEPLOYMENT_MODEL  # noqa: E402
+from tests.emulator.bundles import s3_for, stock  # noqa: E402 - the small valid bundles the tests use
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/proton"
@@ -66,8 +67,16 @@ HOLD = {"progression": "manual", "times": 10_000}
 
 
 class Mode:
+    """One way to reach the emulator; ``reset`` empties it and puts the stock bundles back in S3."""
+
     def __init__(self, name: str, client: Any, reset: Callable[[], None], hold: Callable[[bool], None]) -> None:
-        self.name, self.client, self.reset, self.hold = name, client, reset, hold
+        self.name, self.client, self.hold = name, client, hold
+        self._reset = reset
+        stock(s3_for(client))
+
+    def reset(self) -> None:
+        self._reset()
+        stock(s3_for(self.client))
 
 
 @contextmanager
