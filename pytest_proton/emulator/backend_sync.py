@@ -533,6 +533,14 @@ class SyncMixin:
         self.sync_blockers[blocker.id] = blocker
         return blocker
 
+    def block_sync_after_manual_update(self, service_name: str, instance_name: str | None) -> None:
+        """OPS-06: a manual API update of a service under service sync raises an AUTOMATED blocker."""
+        if service_name not in self._live_service_sync_configs():
+            return
+        what = f"service instance '{instance_name}'" if instance_name else f"pipeline of service '{service_name}'"
+        reason = f"The {what} was updated outside service sync; resolve this blocker to sync again"
+        self.add_service_sync_blocker(service_name, instance_name, created_reason=reason)
+
     def get_service_sync_blocker_summary(self, service_name: str, instance_name: str | None) -> dict[str, Any]:
         self.get_service(service_name)
         if instance_name is not None:

@@ -1191,6 +1191,7 @@ class ProtonBackend(ComponentsMixin, ServiceInstancesMixin, SyncMixin, BaseBacke
         if params.get("clientToken"):
             instance.last_client_request_token = params["clientToken"]
             self.client_tokens.remember("UpdateServiceInstance", params, now, instance)
+        self.block_sync_after_manual_update(service.name, instance.name)
         return instance
 
     def update_service_pipeline(self, params: dict[str, Any]) -> ServicePipeline:
@@ -1205,6 +1206,7 @@ class ProtonBackend(ComponentsMixin, ServiceInstancesMixin, SyncMixin, BaseBacke
         target = self._target_state(pipeline.state, params, pipeline.state.spec)
         if target is not None:
             self._start_service_deployment(service, pipeline, pipeline.state, target)
+        self.block_sync_after_manual_update(service.name, None)
         return pipeline
 
     # Deployments -------------------------------------------------------------------------------

@@ -543,3 +543,31 @@ def test_deleting_the_service_drops_its_sync_state(service: Any) -> None:
         service.update_service_sync_blocker(id=blocker.id, resolvedReason="gone")
     assert _code(excinfo) == "ResourceNotFoundException"
     service.delete_repository(name="org/templates", provider="GITHUB")  # no longer in use
+
+
+def test_a_manual_update_of_a_synced_service_raises_a_blocker(service: Any) -> None:
+    """OPS-06: updating an instance or the pipeline through the API while service sync is on blocks the sync."""
+    service.update_service_instance(serviceName="web", name="one", deploymentType="CURRENT_VERSION")
+    service.get_service_instance(serviceName="web", name="one")
+    assert (
+        service.get_service_sync_blocker_summary(serviceName="web", serviceInstanceName="one")[
+            "serviceSyncBlockerSummary"
+        ]["latestBlockers"]
+        == []
+    )  # not synced: no blocker
+    _service_sync(service)
+    service.update_service_instance(serviceName="web", name="one", deploymentType="CURRENT_VERSION")
+    summary = service.get_service_sync_blocker_summary(serviceName="web", serviceInstanceName="one")
+    (blocker,) = summary["serviceSyncBlockerSummary"]["latestBlockers"]
+    assert (blocker["type"], blocker["status"]) == ("AUTOMATED", "ACTIVE")
+    assert "service instance 'one'" in blocker["createdReason"]
+    with pytest.raises(ConflictException):
+        _backend().record_service_instance_sync("web", "one", "abc")
+    service.update_service_sync_blocker(id=blocker["id"], resolvedReason="reviewed")
+    _backend().record_service_instance_sync("web", "one", "abc")
+    service.get_service(name="web")
+    service.update_service_pipeline(serviceName="web", deploymentType="CURRENT_VERSION", spec="unit_test_command: x\n")
+    (pipeline_blocker,) = service.get_service_sync_blocker_summary(serviceName="web")["serviceSyncBlockerSummary"][
+        "latestBlockers"
+    ]
+    assert "pipeline of service 'web'" in pipeline_blocker["createdReason"]
