@@ -294,7 +294,7 @@ def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
     try:
         parsed = cfn_template.parse(result.text or "")
         prepared = (
-            cfn_template.stand_in(parsed, stack_target.region)
+            cfn_template.prepare(parsed, stack_target.region, stack_target.stack_name)
             if getattr(provisioner, "placeholders", False)
             else cfn_template.Prepared(result.text or "")
         )
