@@ -212,6 +212,14 @@ def _managed_policies() -> dict[str, str]:
 _sam_lock = threading.Lock()
 
 
+@lru_cache(maxsize=8)
+def _session(region: str) -> Any:
+    """A boto3 session that only names the Region: the translator reads the Region (and partition) from it."""
+    import boto3
+
+    return boto3.session.Session(region_name=region)
+
+
 def expand_sam(template: dict[str, Any], region: str) -> dict[str, Any]:
     """The template with the SAM transform applied (unchanged when it does not declare it)."""
     transforms = _transforms(template)
@@ -227,7 +235,7 @@ def expand_sam(template: dict[str, Any], region: str) -> dict[str, Any]:
         previous = ArnGenerator.BOTO_SESSION_REGION_NAME
         ArnGenerator.BOTO_SESSION_REGION_NAME = region
         try:
-            translated = Translator(_managed_policies(), parser.Parser()).translate(
+            translated = Translator(_managed_policies(), parser.Parser(), boto_session=_session(region)).translate(
                 copy.deepcopy(source), parameter_values={}, passthrough_metadata=True
             )
         except InvalidDocumentException as error:
