@@ -13,7 +13,9 @@ emulator's clock).
   samples deploy specs with inputs their schema lacks).
 * :func:`deploy` renders the version's IaC for the deployment's target with the linter's renderer
   (provisioners/rendering.py gathers the values) and applies it as one CloudFormation stack with the
-  configured provisioner (provisioners/). Render errors, invalid YAML and CloudFormation errors end
+  configured provisioner (provisioners/); for moto the template is first prepared as CloudFormation
+  would deploy it (cfn_template.prepare: SAM transform, schema types, generated names, placeholders
+  for types moto lacks). Render errors, invalid YAML and CloudFormation errors end
   the deployment FAILED with a message naming the file, the line and what broke. The stack is only
   touched when the deployment settles, so a cancelled deployment leaves the stack on its last good
   template; a failed update is rolled back to it.
@@ -24,7 +26,9 @@ emulator's clock).
 
 Naming (a documented choice where Proton's own is not known): stacks are
 ``AWSProton-<label>-cloudformation-<12 characters from the resource ARN>``, the label being the
-environment name, ``<service>-<instance>`` or ``<service>-pipeline``; stacks carry the tags
+environment name, ``<service>-<instance>`` or ``<service>-pipeline``; like Proton's, they keep
+uppercase letters (names CloudFormation generates from them are lowercased where the service needs
+it, as for ECR repositories: cfn_template.cfn_defaults); stacks carry the tags
 ``aws:proton:template`` (template ARN), ``aws:proton:environment``, ``aws:proton:service``,
 ``aws:proton:service-instance`` (the resource ARNs that apply) and the Proton resource's own tags
 (a service instance and pipeline also their service's).
@@ -294,7 +298,7 @@ def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
     try:
         parsed = cfn_template.parse(result.text or "")
         prepared = (
-            cfn_template.stand_in(parsed, stack_target.region)
+            cfn_template.prepare(parsed, stack_target.region, stack_target.stack_name)
             if getattr(provisioner, "placeholders", False)
             else cfn_template.Prepared(result.text or "")
         )
