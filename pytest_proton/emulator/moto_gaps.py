@@ -1,0 +1,72 @@
+"""Two CloudFormation handlers moto 5.2 lacks, added (never replacing one) so common stacks update and delete.
+
+Found by the pytest_proton examples suite (issue 6), whose ``vpc-env`` is a plain public VPC:
+
+* ``AWS::EC2::RouteTable`` has no CloudFormation delete in moto: deleting a stack skips the route
+  table silently, then its VPC cannot be deleted (``DependencyViolation``), so *every* stack with a
+  route table fails to delete. :func:`apply` gives moto's ``RouteTable`` the ``delete`` method that
+  moto's stack deletion calls first (it deletes the table through moto's own EC2 backend, which
+  still refuses while subnets are associated: the stack deletion retries it after them).
+* ``AWS::EC2::VPC`` has no CloudFormation update in moto: any change to a VPC's properties (a tag)
+  drops the VPC from the stack (``Fn::GetAtt references undefined resource VPC``). The update
+  added here changes its tags in place, as CloudFormation does (moto's create ignores the DNS
+  attributes, so does this); a new
+  ``CidrBlock`` (a replacement in CloudFormation, which moto cannot do for the VPC's dependents) is
+  refused with a message that says so.
+
+Only methods moto does not define are added, so a moto release that implements them wins; this
+module can go when moto has both (another branch works on moto fidelity in the provisioners).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_applied = False
+
+
+def _route_table_delete(self: Any, account_id: str, region_name: str) -> None:
+    from moto.ec2.models import ec2_backends
+
+    ec2_backends[account_id][region_name].delete_route_table(self.id)
+
+
+def _vpc_update(  # noqa: PLR0917 - moto calls it with keywords, but defines it positionally
+    cls: Any,  # noqa: ARG001 - moto's classmethod signature
+    original_resource: Any,
+    new_resource_name: str,  # noqa: ARG001
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Any:
+    from moto.ec2.models import ec2_backends
+
+    properties = cloudformation_json.get("Properties", {})
+    if properties.get("CidrBlock", original_resource.cidr_block) != original_resource.cidr_block:
+        raise ValueError(
+            f"moto cannot replace the VPC {original_resource.id} (CidrBlock {original_resource.cidr_block} -> "
+            f"{properties['CidrBlock']}) in a stack update; CloudFormation would replace it"
+        )
+    backend = ec2_backends[account_id][region_name]
+    # CloudFormation sets the template's tags on the VPC; keep the aws:* tags it manages itself.
+    for tag in original_resource.get_tags():
+        if not str(tag["key"]).startswith("aws:"):
+            backend.delete_tags([original_resource.id], {tag["key"]: None})
+    for tag in properties.get("Tags", []):
+        original_resource.add_tag(tag["Key"], tag["Value"])
+    return original_resource
+
+
+def apply() -> None:
+    """Add the missing handlers once (idempotent)."""
+    global _applied
+    if _applied:
+        return
+    from moto.ec2.models.route_tables import RouteTable
+    from moto.ec2.models.vpcs import VPC
+
+    if "delete" not in RouteTable.__dict__:
+        RouteTable.delete = _route_table_delete  # type: ignore[attr-defined]
+    if getattr(VPC.update_from_cloudformation_json, "__isabstractmethod__", False):
+        VPC.update_from_cloudformation_json = classmethod(_vpc_update)  # type: ignore[method-assign,assignment]
+    _applied = True

@@ -1,0 +1,70 @@
+"""moto_gaps: the CloudFormation handlers the emulator adds to moto (a route table's delete, a VPC's update)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from .conftest import REGION
+
+STACK = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  VPC:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: "{cidr}"
+      Tags:
+        - Key: stage
+          Value: "{stage}"
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties:
+      VpcId: !Ref VPC
+      CidrBlock: "10.1.0.0/24"
+  RouteTable:
+    Type: AWS::EC2::RouteTable
+    Properties:
+      VpcId: !Ref VPC
+  Association:
+    Type: AWS::EC2::SubnetRouteTableAssociation
+    Properties:
+      RouteTableId: !Ref RouteTable
+      SubnetId: !Ref Subnet
+Outputs:
+  VpcId:
+    Value: !Ref VPC
+  Cidr:
+    Value: !GetAtt VPC.CidrBlock
+"""
+
+
+def _outputs(cloudformation: Any) -> dict[str, str]:
+    stack = cloudformation.describe_stacks(StackName="net")["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def test_a_stack_with_a_route_table_deletes(cloudformation: Any) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    cloudformation.create_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/16", stage="dev"))
+    vpc_id = _outputs(cloudformation)["VpcId"]
+    cloudformation.delete_stack(StackName="net")  # moto alone: DependencyViolation (the route table stays)
+    assert vpc_id not in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+    assert not ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+
+
+def test_a_vpc_tag_update_keeps_the_vpc(cloudformation: Any) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    cloudformation.create_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/16", stage="dev"))
+    before = _outputs(cloudformation)
+    cloudformation.update_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/16", stage="prod"))
+    assert _outputs(cloudformation) == before  # moto alone: the VPC drops out of the stack
+    (vpc,) = ec2.describe_vpcs(VpcIds=[before["VpcId"]])["Vpcs"]
+    assert {t["Key"]: t["Value"] for t in vpc["Tags"]}["stage"] == "prod"
+
+
+def test_a_vpc_replacement_is_refused_with_a_reason(cloudformation: Any) -> None:
+    cloudformation.create_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/16", stage="dev"))
+    with pytest.raises(Exception, match="moto cannot replace the VPC"):
+        cloudformation.update_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/20", stage="dev"))
