@@ -1,4 +1,4 @@
-"""Two CloudFormation handlers moto 5.2 lacks, added (never replacing one) so common stacks update and delete.
+"""CloudFormation handlers moto 5.2 lacks or gets wrong, filled in so common stacks update and delete.
 
 Found by the pytest_proton examples suite (issue 6), whose ``vpc-env`` is a plain public VPC:
 
@@ -14,8 +14,14 @@ Found by the pytest_proton examples suite (issue 6), whose ``vpc-env`` is a plai
   ``CidrBlock`` (a replacement in CloudFormation, which moto cannot do for the VPC's dependents) is
   refused with a message that says so.
 
-Only methods moto does not define are added, so a moto release that implements them wins; this
-module can go when moto has both (another branch works on moto fidelity in the provisioners).
+* ``AWS::Lambda::Function``'s CloudFormation update hands an inline ``Code: ZipFile`` (plain source
+  text in CloudFormation) to moto's ``update_function_code``, which expects base64 (``Incorrect
+  padding``): any update of such a function fails. moto's own create converts the text into a
+  zip first; the update is wrapped to do the same, then calls moto's.
+
+The first two are added only where moto defines nothing, so a moto release that implements them
+wins; the Lambda wrapper only rewrites its argument. This module can go when moto has all three
+(another branch works on moto fidelity in the provisioners).
 """
 
 from __future__ import annotations
@@ -57,11 +63,32 @@ def _vpc_update(  # noqa: PLR0917 - moto calls it with keywords, but defines it 
     return original_resource
 
 
+def _wrap_lambda_update(function_class: Any) -> None:
+    import base64
+    import copy
+
+    moto_update = function_class.update_from_cloudformation_json.__func__
+
+    def update(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        template = kwargs.get("cloudformation_json")
+        code = (template or {}).get("Properties", {}).get("Code") or {}
+        if isinstance(code.get("ZipFile"), str):
+            template = copy.deepcopy(template)
+            plain = template["Properties"]["Code"]["ZipFile"]
+            template["Properties"]["Code"]["ZipFile"] = base64.b64encode(cls._create_zipfile_from_plaintext_code(plain))
+            kwargs["cloudformation_json"] = template
+        return moto_update(cls, *args, **kwargs)
+
+    update.pytest_proton_wrapped = True  # type: ignore[attr-defined]
+    function_class.update_from_cloudformation_json = classmethod(update)
+
+
 def apply() -> None:
     """Add the missing handlers once (idempotent)."""
     global _applied
     if _applied:
         return
+    from moto.awslambda.models import LambdaFunction
     from moto.ec2.models.route_tables import RouteTable
     from moto.ec2.models.vpcs import VPC
 
@@ -69,4 +96,6 @@ def apply() -> None:
         RouteTable.delete = _route_table_delete  # type: ignore[attr-defined]
     if getattr(VPC.update_from_cloudformation_json, "__isabstractmethod__", False):
         VPC.update_from_cloudformation_json = classmethod(_vpc_update)  # type: ignore[method-assign,assignment]
+    if not getattr(LambdaFunction.update_from_cloudformation_json, "pytest_proton_wrapped", False):
+        _wrap_lambda_update(LambdaFunction)
     _applied = True

@@ -68,3 +68,42 @@ def test_a_vpc_replacement_is_refused_with_a_reason(cloudformation: Any) -> None
     cloudformation.create_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/16", stage="dev"))
     with pytest.raises(Exception, match="moto cannot replace the VPC"):
         cloudformation.update_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/20", stage="dev"))
+
+
+def test_a_stack_deletes_after_a_vpc_tag_update(cloudformation: Any) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    cloudformation.create_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/16", stage="dev"))
+    cloudformation.update_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/16", stage="prod"))
+    vpc_id = _outputs(cloudformation)["VpcId"]
+    cloudformation.delete_stack(StackName="net")
+    assert vpc_id not in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+
+
+FUNCTION = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {{Version: "2012-10-17", Statement: []}}
+  Function:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      MemorySize: {memory}
+      Role: !GetAtt Role.Arn
+      Code:
+        ZipFile: |
+          def handler(event, context):
+              return event
+"""
+
+
+def test_a_function_with_inline_code_updates(cloudformation: Any) -> None:
+    awslambda = boto3.client("lambda", region_name=REGION)
+    cloudformation.create_stack(StackName="fn", TemplateBody=FUNCTION.format(memory=128))
+    cloudformation.update_stack(StackName="fn", TemplateBody=FUNCTION.format(memory=256))  # moto: Incorrect padding
+    stack = cloudformation.describe_stacks(StackName="fn")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    (function,) = awslambda.list_functions()["Functions"]
+    assert function["MemorySize"] == 256
