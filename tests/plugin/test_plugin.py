@@ -18,8 +18,9 @@ def test_lifecycle(proton_template, proton_env, proton_service, proton_target, n
     assert service.status == "ACTIVE"
     assert {{i.name: i.environment_name for i in service.instances.values()}} == {{"one": a.name, "two": b.name}}
     assert service.pipeline is None  # no pipeline_infrastructure: CUSTOMER_MANAGED pipeline provisioning
-    a.update({{"cidr": "10.3.0.0/16"}})
-    assert "10.3.0.0/16" in a.describe()["spec"]
+    a.update({{"cidr": "10.1.0.0/16", "team": "blue"}})  # a tag: updated in place (a new CIDR replaces the VPC)
+    assert "blue" in a.describe()["spec"]
+    assert a.outputs["VpcId"].startswith("vpc-")
     service.instances["one"].update({{"size": 5}})
     print("TARGET", proton_target.name, proton_target.endpoint_url)
 """
@@ -168,13 +169,15 @@ def test_lint_gate_refuses_with_a_readable_report(suite: pytest.Pytester, run) -
         test_gate="""
         import pytest
         from conftest import BAD
-        from pytest_proton.errors import LintGateError
+        from pytest_proton.errors import LintGateError, RegistrationFailed
 
         def test_publish_bad(proton_template):
             proton_template(BAD)
 
         def test_publish_bad_without_lint(proton_template):
-            assert proton_template(BAD, lint=False).status == "PUBLISHED"
+            # without the gate the bundle reaches Proton, whose registration refuses it (the emulator lints too)
+            with pytest.raises(RegistrationFailed, match="REGISTRATION_FAILED: .*rendering_engine"):
+                proton_template(BAD, lint=False)
 
         def test_gate_error_type(proton_template):
             with pytest.raises(LintGateError):
