@@ -36,7 +36,7 @@ def test_deploys_with_a_spec_dict(proton_env, vpc_template):
 
 
 def test_outputs_expose_vpc_id(shared_env):
-    """Needs real provisioning (issue 5): the stack's Outputs become the environment's outputs."""
+    """The stack's Outputs become the environment's outputs."""
     outputs = shared_env.outputs
     assert set(outputs) >= VPC_OUTPUTS
     assert outputs["VpcId"].startswith("vpc-")
@@ -44,7 +44,7 @@ def test_outputs_expose_vpc_id(shared_env):
 
 
 def test_outputs_provisioned_resources_include_the_vpc(shared_env):
-    """Needs real provisioning (issue 5): stack resources become provisioned resources."""
+    """Stack resources become provisioned resources."""
     identifiers = {r["identifier"] for r in shared_env.provisioned_resources}
     assert shared_env.outputs["VpcId"] in identifiers
 
@@ -67,7 +67,7 @@ def test_update_to_a_new_minor_version(proton_template, proton_env):
 
 
 def test_outputs_survive_a_minor_update(proton_template, proton_env):
-    """Needs real provisioning (issue 5): updating to the new minor keeps the outputs."""
+    """Updating to the new minor keeps the outputs."""
     template = proton_template(VPC_ENV)
     env = proton_env(template)
     before = env.outputs
