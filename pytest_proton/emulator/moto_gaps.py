@@ -10,9 +10,8 @@ Found by the pytest_proton examples suite (issue 6), whose ``vpc-env`` is a plai
 * ``AWS::EC2::VPC`` has no CloudFormation update in moto: any change to a VPC's properties (a tag)
   drops the VPC from the stack (``Fn::GetAtt references undefined resource VPC``). The update
   added here changes its tags in place, as CloudFormation does (moto's create ignores the DNS
-  attributes, so does this); a new
-  ``CidrBlock`` (a replacement in CloudFormation, which moto cannot do for the VPC's dependents) is
-  refused with a message that says so.
+  attributes, so does this); a new ``CidrBlock`` replaces the VPC, as in CloudFormation, except that
+  moto leaves the stack's other resources (subnets) in the old VPC, which then stays.
 
 * ``AWS::Lambda::Function``'s CloudFormation update hands an inline ``Code: ZipFile`` (plain source
   text in CloudFormation) to moto's ``update_function_code``, which expects base64 (``Incorrect
@@ -26,6 +25,7 @@ wins; the Lambda wrapper only rewrites its argument. This module can go when mot
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 _applied = False
@@ -38,9 +38,9 @@ def _route_table_delete(self: Any, account_id: str, region_name: str) -> None:
 
 
 def _vpc_update(  # noqa: PLR0917 - moto calls it with keywords, but defines it positionally
-    cls: Any,  # noqa: ARG001 - moto's classmethod signature
+    cls: Any,
     original_resource: Any,
-    new_resource_name: str,  # noqa: ARG001
+    new_resource_name: str,
     cloudformation_json: dict[str, Any],
     account_id: str,
     region_name: str,
@@ -48,12 +48,16 @@ def _vpc_update(  # noqa: PLR0917 - moto calls it with keywords, but defines it 
     from moto.ec2.models import ec2_backends
 
     properties = cloudformation_json.get("Properties", {})
-    if properties.get("CidrBlock", original_resource.cidr_block) != original_resource.cidr_block:
-        raise ValueError(
-            f"moto cannot replace the VPC {original_resource.id} (CidrBlock {original_resource.cidr_block} -> "
-            f"{properties['CidrBlock']}) in a stack update; CloudFormation would replace it"
-        )
     backend = ec2_backends[account_id][region_name]
+    if properties.get("CidrBlock", original_resource.cidr_block) != original_resource.cidr_block:
+        # A replacement, as in CloudFormation: a new VPC, then the old one deleted if it can be (moto
+        # does not move the stack's dependents, e.g. subnets, which keep the old VPC alive in moto).
+        replacement = cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+        with contextlib.suppress(Exception):  # best effort: a leftover VPC in a mock harms nothing
+            backend.delete_vpc(original_resource.id)
+        return replacement
     # CloudFormation sets the template's tags on the VPC; keep the aws:* tags it manages itself.
     for tag in original_resource.get_tags():
         if not str(tag["key"]).startswith("aws:"):

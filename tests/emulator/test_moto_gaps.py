@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-import pytest
 
 from .conftest import REGION
 
@@ -64,10 +63,12 @@ def test_a_vpc_tag_update_keeps_the_vpc(cloudformation: Any) -> None:
     assert {t["Key"]: t["Value"] for t in vpc["Tags"]}["stage"] == "prod"
 
 
-def test_a_vpc_replacement_is_refused_with_a_reason(cloudformation: Any) -> None:
+def test_a_new_cidr_replaces_the_vpc(cloudformation: Any) -> None:
     cloudformation.create_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/16", stage="dev"))
-    with pytest.raises(Exception, match="moto cannot replace the VPC"):
-        cloudformation.update_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/20", stage="dev"))
+    before = _outputs(cloudformation)
+    cloudformation.update_stack(StackName="net", TemplateBody=STACK.format(cidr="10.1.0.0/20", stage="dev"))
+    after = _outputs(cloudformation)
+    assert after["Cidr"] == "10.1.0.0/20" and after["VpcId"] != before["VpcId"]
 
 
 def test_a_stack_deletes_after_a_vpc_tag_update(cloudformation: Any) -> None:
