@@ -609,7 +609,11 @@ class ComponentHandle(Handle):
         return self.wait(timeout, allow_failure=True) if wait else self
 
     def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
+        """Detach it from its service instance first (Proton refuses to delete an attached component)."""
         __tracebackhide__ = True
+        from pytest_proton.lifecycle import detach_component
+
+        detach_component(self.ctx, self.name)
         self.client.delete_component(name=self.name)
         if wait:
             self._wait_gone(self.describe, timeout)

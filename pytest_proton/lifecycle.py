@@ -262,9 +262,31 @@ def delete_component(ctx: Context, name: str) -> None:
     client = ctx.proton
     read = lambda: client.get_component(name=name)["component"]  # noqa: E731
     _settle(ctx, read, lambda: client.cancel_component_deployment(componentName=name), f"component {name}")
+    detach_component(ctx, name)
     if _ignore_missing(lambda: client.delete_component(name=name)) is None:
         return
     _wait_gone(ctx, read, f"deleting component {name}")
+
+
+def detach_component(ctx: Context, name: str) -> None:
+    """Detach a component from its service instance and wait: Proton deletes no attached component."""
+    client = ctx.proton
+    read = lambda: client.get_component(name=name)["component"]  # noqa: E731
+    seen = _ignore_missing(read)
+    if not seen or not seen.get("serviceInstanceName"):
+        return
+    client.update_component(name=name, serviceName="", serviceInstanceName="", deploymentType="CURRENT_VERSION")
+    seen = poll(
+        ctx,
+        lambda: _ignore_missing(read) or {},
+        lambda d: d.get("deploymentStatus") not in DEPLOYMENT_IN_FLIGHT,
+        ctx.target.timeout,
+        f"detaching component {name}",
+    )
+    if seen.get("serviceInstanceName"):
+        # The detaching deployment failed (a template that reads service_instance.inputs cannot render
+        # detached) and the component is still attached: say so rather than let DeleteComponent conflict.
+        raise RuntimeError(f"detaching component {name} failed: {seen.get('deploymentStatusMessage')}")
 
 
 def delete_template(ctx: Context, kind: str, name: str) -> None:

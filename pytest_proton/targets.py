@@ -65,20 +65,38 @@ def check_real_account_opt_in(settings: Settings) -> None:
         )
 
 
-def configure_provisioner(name: str) -> None:
-    """Tell an in-process emulator which provisioner to use (``moto`` or ``cloudformation``).
+def configure_provisioner(name: str, *, endpoint_url: str | None = None, region: str | None = None) -> None:
+    """Tell the in-process emulator which provisioner deploys its stacks (``moto`` or ``cloudformation``).
 
-    The emulator reads ``PROTON_EMULATOR_PROVISIONER``; if its provisioning module offers
-    ``set_provisioner(name)`` that is called as well.
+    Through the emulator's own API (``pytest_proton.emulator.provisioners.configure``), which wins
+    over its ``PROTON_EMULATOR_*`` environment variables. ``cloudformation`` drives a boto3
+    CloudFormation client: with ``endpoint_url`` (the server target's moto server) over HTTP, else
+    in-process, where the moto target's ``mock_aws()`` answers it. Either way the stacks land in the
+    same moto as everything else, so the two provisioners are interchangeable for a test.
     """
     if name not in PROVISIONERS:
         raise ValueError(f"unknown provisioner {name!r}; choose from {', '.join(PROVISIONERS)}")
-    os.environ["PROTON_EMULATOR_PROVISIONER"] = name
-    from pytest_proton.emulator import provisioning
+    from pytest_proton.emulator import provisioners
 
-    setter = getattr(provisioning, "set_provisioner", None)
-    if callable(setter):
-        setter(name)
+    if name == "moto":
+        provisioners.configure("moto")
+        return
+    # placeholders: stand in for resource types moto lacks, as the moto provisioner does
+    provisioners.configure(
+        "cloudformation",
+        endpoint_url=endpoint_url,
+        region=region,
+        placeholders=True,
+        delay=0.05,
+        **FAKE_CREDENTIALS,
+    )
+
+
+def restore_provisioner() -> None:
+    """Back to the emulator's default (what its environment variables say, else ``moto``)."""
+    from pytest_proton.emulator import provisioners
+
+    provisioners.configure()
 
 
 class Target:
@@ -150,7 +168,7 @@ class MotoTarget(Target):
         from pytest_proton.emulator import register
 
         register()
-        configure_provisioner(self.settings.provisioner)
+        configure_provisioner(self.settings.provisioner, region=self.region)
         # Fake credentials in the environment too: a client made by the test itself stays local.
         self._saved_env = {name: os.environ.get(name) for name in _FAKE_ENV}
         os.environ.update(_FAKE_ENV)
@@ -163,6 +181,7 @@ class MotoTarget(Target):
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+            restore_provisioner()
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -186,11 +205,12 @@ class ServerTarget(Target):
         from pytest_proton.emulator import register
 
         register()
-        configure_provisioner(self.settings.provisioner)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
+        # cloudformation: the emulator's stacks go over HTTP to this same server
+        configure_provisioner(self.settings.provisioner, endpoint_url=self.endpoint_url, region=self.region)
         super().start()
 
     def stop(self) -> None:
@@ -198,6 +218,7 @@ class ServerTarget(Target):
         if self._server is not None:
             self._server.stop()
             self._server = None
+            restore_provisioner()
 
 
 class EndpointTarget(Target):

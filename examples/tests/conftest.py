@@ -42,6 +42,10 @@ def worker_template(proton_template_factory, vpc_template):  # noqa: ARG001 - vp
 
 
 @pytest.fixture(scope="session")
-def shared_env(proton_env_factory, vpc_template):
-    """One environment shared by every test that only reads it (deleted at the end of the session)."""
-    return proton_env_factory(vpc_template, name="vpc-env-shared")
+def shared_env(proton_env_factory, vpc_template, proton_target):
+    """One environment shared by every test that only reads it (deleted at the end of the session).
+
+    Its componentRoleArn allows directly defined components (test_component.py), as in Proton.
+    """
+    role = f"arn:aws:iam::{proton_target.account_id}:role/pytest-proton-component"
+    return proton_env_factory(vpc_template, name="vpc-env-shared", componentRoleArn=role)

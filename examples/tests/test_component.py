@@ -1,6 +1,7 @@
 """cache-component: a directly defined component attached to one service instance.
 
-Needs the emulator's component operations (CreateComponent, being added on another branch).
+``component.delete()`` detaches it first (Proton deletes no attached component); its template
+renders detached too.
 """
 
 from __future__ import annotations
@@ -17,4 +18,5 @@ def test_cache_component_on_an_instance(proton_service, proton_component, shared
     component = proton_component(CACHE_COMPONENT, instance=instance)
     assert component.status == "SUCCEEDED"
     assert component.describe()["serviceInstanceName"] == instance.name
+    assert set(component.outputs) == {"CacheEndpoint", "CachePort"}
     component.delete()

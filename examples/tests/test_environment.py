@@ -12,6 +12,8 @@ from pytest_proton.errors import DeploymentFailed
 EXAMPLES = Path(__file__).resolve().parents[1]
 VPC_ENV = EXAMPLES / "environment-templates" / "vpc-env"
 
+#: the sample spec's inputs; an update sends the whole spec (inputs left out take their defaults)
+SAMPLE = yaml.safe_load((VPC_ENV / "spec" / "spec.yaml").read_text(encoding="utf-8"))["spec"]
 VPC_OUTPUTS = {"VpcId", "VpcCidr", "SubnetOneId", "SubnetTwoId", "SubnetIds", "DefaultSecurityGroupId"}
 
 
@@ -25,16 +27,16 @@ def test_deploys_with_the_sample_spec(proton_env, vpc_template):
 
 
 def test_deploys_with_a_spec_dict(proton_env, vpc_template):
-    env = proton_env(vpc_template, {"vpc_cidr": "10.9.0.0/16", "stage": "dev"})
+    # The subnets' CIDRs must lie inside the VPC's (their defaults are inside 10.0.0.0/16), as in AWS.
+    inputs = {"vpc_cidr": "10.9.0.0/16", "subnet_one_cidr": "10.9.0.0/18", "subnet_two_cidr": "10.9.64.0/18"}
+    env = proton_env(vpc_template, {**inputs, "stage": "dev"})
     assert env.status == "SUCCEEDED"
-    assert yaml.safe_load(env.describe()["spec"]) == {
-        "proton": "EnvironmentSpec",
-        "spec": {"vpc_cidr": "10.9.0.0/16", "stage": "dev"},
-    }
+    assert yaml.safe_load(env.describe()["spec"]) == {"proton": "EnvironmentSpec", "spec": {**inputs, "stage": "dev"}}
+    assert env.outputs["VpcCidr"] == "10.9.0.0/16"
 
 
 def test_outputs_expose_vpc_id(shared_env):
-    """Needs real provisioning (issue 5): the stack's Outputs become the environment's outputs."""
+    """The stack's Outputs become the environment's outputs."""
     outputs = shared_env.outputs
     assert set(outputs) >= VPC_OUTPUTS
     assert outputs["VpcId"].startswith("vpc-")
@@ -42,14 +44,14 @@ def test_outputs_expose_vpc_id(shared_env):
 
 
 def test_outputs_provisioned_resources_include_the_vpc(shared_env):
-    """Needs real provisioning (issue 5): stack resources become provisioned resources."""
+    """Stack resources become provisioned resources."""
     identifiers = {r["identifier"] for r in shared_env.provisioned_resources}
     assert shared_env.outputs["VpcId"] in identifiers
 
 
 def test_update_spec_in_place(proton_env, vpc_template):
     env = proton_env(vpc_template)
-    env.update({"vpc_cidr": "10.1.0.0/16", "stage": "staging"})
+    env.update({**SAMPLE, "stage": "staging"})
     described = env.describe()
     assert described["deploymentStatus"] == "SUCCEEDED"
     assert yaml.safe_load(described["spec"])["spec"]["stage"] == "staging"
@@ -65,7 +67,7 @@ def test_update_to_a_new_minor_version(proton_template, proton_env):
 
 
 def test_outputs_survive_a_minor_update(proton_template, proton_env):
-    """Needs real provisioning (issue 5): updating to the new minor keeps the outputs."""
+    """Updating to the new minor keeps the outputs."""
     template = proton_template(VPC_ENV)
     env = proton_env(template)
     before = env.outputs
@@ -77,7 +79,7 @@ def test_outputs_survive_a_minor_update(proton_template, proton_env):
 def test_a_deployment_can_be_cancelled_and_rolls_back(proton_env, vpc_template, proton_controls):
     env = proton_env(vpc_template)
     with proton_controls.holding():
-        env.update({"vpc_cidr": "10.1.0.0/16", "stage": "staging"}, wait=False)
+        env.update({**SAMPLE, "stage": "staging"}, wait=False)
         assert env.status == "IN_PROGRESS"
         env.cancel()
     described = env.describe()

@@ -25,6 +25,6 @@ def test_the_lint_gate_refuses_broken_env(proton_template, proton_client):
 
 
 def test_outputs_registration_rejects_broken_env_without_the_gate(proton_template):
-    """Needs real registration (issue 5): with lint=False, Proton itself refuses the bundle."""
+    """With lint=False, Proton's registration itself refuses the bundle (the emulator lints it too)."""
     with pytest.raises(RegistrationFailed, match="REGISTRATION_FAILED"):
         proton_template(BROKEN_ENV, lint=False)

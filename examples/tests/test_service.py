@@ -25,7 +25,7 @@ def test_two_instances_and_a_pipeline(proton_env, proton_service, vpc_template, 
 
 
 def test_outputs_of_instances(proton_env, proton_service, vpc_template, worker_template):
-    """Needs real provisioning (issue 5): each instance exposes its queue and function."""
+    """Each instance exposes its queue and function (the stack's Outputs)."""
     _environments(proton_env, vpc_template)
     service = proton_service(worker_template)
     for instance in service.instances.values():

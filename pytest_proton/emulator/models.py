@@ -1185,7 +1185,15 @@ class ProtonBackend(ComponentsMixin, ServiceInstancesMixin, SyncMixin, BaseBacke
         if target is not None:
             if target.spec is not None and target.spec != instance.state.spec:
                 entry = yaml.safe_load(target.spec)
+                # The API takes the whole `proton: ServiceSpec` document (the Proton user guide's CLI
+                # example): keep only this instance's entry of it, not the document, so UpdateService
+                # with the service's spec still matches the instance (a bare entry is kept as before).
+                if isinstance(entry, dict) and (entry.get("proton") == "ServiceSpec" or "instances" in entry):
+                    instances = entry.get("instances") or []
+                    named = [i for i in instances if isinstance(i, dict) and i.get("name") == instance.name]
+                    entry = named[0] if len(named) == 1 else None
                 if isinstance(entry, dict):
+                    entry = {key: value for key, value in entry.items() if key != "proton"}
                     instance.entry = {**entry, "name": instance.name, "environment": instance.environment_name}
             self._start_service_deployment(service, instance, instance.state, target)
         if params.get("clientToken"):

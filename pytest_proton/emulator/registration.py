@@ -89,6 +89,11 @@ def register(prefer: Literal["emulator", "moto"] = "emulator") -> Registration:
     if not any(name == SERVICE for name, _ in patterns):
         patterns.append((SERVICE, re.compile(URL_PATTERN)))
     self_check()
+    # Not part of the two hooks: CloudFormation handlers moto lacks (a route table's delete, a VPC's
+    # update) are *added* to moto's classes so provisioned stacks update and delete (moto_gaps.py).
+    from pytest_proton.emulator import moto_gaps
+
+    moto_gaps.apply()
     return Registration("emulator", package.__name__)
 
 

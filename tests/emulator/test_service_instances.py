@@ -13,7 +13,7 @@ from pytest_proton.emulator.models import proton_backends
 from pytest_proton.emulator.provisioning import DEPLOYMENT_MODEL, DeploymentOutcome
 
 from .conftest import ACCOUNT, REGION, error_of
-from .test_services import ENV_SOURCE, ROLE, _create, _publish_env, _publish_svc
+from .test_services import ENV_SOURCE, ROLE, SPEC, _create, _publish_env, _publish_svc
 
 INSTANCE_SPEC = """proton: ServiceSpec
 instances:
@@ -222,3 +222,28 @@ def test_update_service_instance_retry_with_its_client_token_deploys_nothing(cli
     code, message = error_of(excinfo)
     assert code == "ValidationException" and "IdempotentParameterMismatch" in message
     assert update(clientToken="u2")["lastAttemptedDeploymentId"] != first["lastAttemptedDeploymentId"]
+
+
+def test_update_service_instance_with_the_whole_service_spec(client: Any) -> None:
+    """UpdateServiceInstance takes the whole ServiceSpec (the user guide's CLI example): only the
+    instance's own entry of it becomes the instance's, so UpdateService with that spec still matches."""
+    spec = SPEC.replace("port: 80", "port: 81")
+    client.update_service_instance(serviceName="web", name="one", deploymentType="CURRENT_VERSION", spec=spec)
+    instance = client.get_service_instance(serviceName="web", name="one")["serviceInstance"]
+    assert instance["deploymentStatus"] == "SUCCEEDED", instance.get("deploymentStatusMessage")
+    assert instance["spec"] == spec
+    backend = proton_backends[ACCOUNT][REGION]
+    assert backend.services["web"].instances["one"].entry == {"name": "one", "environment": "dev", "port": 81}
+    client.update_service(name="web", spec=spec)  # the same entry: not a change of the existing instance
+    with pytest.raises(ClientError) as excinfo:
+        client.update_service(name="web", spec=SPEC)
+    assert "cannot change the existing service instance 'one'" in error_of(excinfo)[1]
+
+
+def test_update_service_instance_with_its_entry(client: Any) -> None:
+    client.update_service_instance(
+        serviceName="web", name="one", deploymentType="CURRENT_VERSION", spec="environment: dev\nport: 82\n"
+    )
+    client.get_service_instance(serviceName="web", name="one")
+    backend = proton_backends[ACCOUNT][REGION]
+    assert backend.services["web"].instances["one"].entry == {"name": "one", "environment": "dev", "port": 82}

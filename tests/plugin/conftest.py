@@ -33,6 +33,10 @@ schema:
           type: string
           description: "The VPC CIDR"
           default: "10.0.0.0/16"
+        team:
+          type: string
+          description: "The owning team, a tag of the VPC"
+          default: "core"
 """,
     "net/v1/infrastructure/manifest.yaml": """\
 infrastructure:
@@ -48,6 +52,9 @@ Resources:
     Type: AWS::EC2::VPC
     Properties:
       CidrBlock: "{{ environment.inputs.cidr }}"
+      Tags:
+        - Key: team
+          Value: "{{ environment.inputs.team }}"
 Outputs:
   VpcId:
     Value: !Ref VPC

@@ -30,6 +30,6 @@ def test_corpus_suite_lifecycle(corpus_suite: pytest.Pytester, run, target: str)
 
 
 def test_corpus_suite_outputs(corpus_suite: pytest.Pytester, run) -> None:
-    """Needs real provisioning (issue 5): outputs match the templates' CloudFormation Outputs."""
+    """Outputs match the templates' CloudFormation Outputs (real provisioning, issue 5)."""
     result = run("-v", "-k", "outputs")
     result.assert_outcomes(passed=1, deselected=4)

@@ -1,8 +1,6 @@
-"""Acceptance: the examples suite (examples/tests/) passes on the server target and under -n 2.
+"""Acceptance: the examples suite (examples/tests/), whole, passes on the server target and under -n 2.
 
-The moto target runs it in the project's own test run (testpaths). The tests that need real
-provisioning (named ``*outputs*``, issue 5) and the emulator's components (``*component*``) are
-left out here; they run in the project's own run.
+The moto target runs it in the project's own test run (testpaths).
 """
 
 from __future__ import annotations
@@ -10,8 +8,6 @@ from __future__ import annotations
 import pytest
 
 from tests.plugin.conftest import ROOT
-
-SELECTION = ("-k", "not outputs and not component")
 
 
 @pytest.mark.parametrize(
@@ -23,9 +19,7 @@ SELECTION = ("-k", "not outputs and not component")
 )
 def test_examples_suite(suite: pytest.Pytester, options: tuple[str, ...]) -> None:
     # No -p pytest_proton.plugin: examples/tests/conftest.py loads the plugin when no entry point does.
-    result = suite.runpytest_subprocess(
-        str(ROOT / "examples" / "tests"), "-p", "no:cacheprovider", *SELECTION, *options
-    )
+    result = suite.runpytest_subprocess(str(ROOT / "examples" / "tests"), "-p", "no:cacheprovider", *options)
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == outcomes.get("errors", 0) == 0, result.stdout.str()
-    assert outcomes["passed"] >= 13
+    assert outcomes["passed"] >= 19

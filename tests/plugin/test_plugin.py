@@ -18,8 +18,9 @@ def test_lifecycle(proton_template, proton_env, proton_service, proton_target, n
     assert service.status == "ACTIVE"
     assert {{i.name: i.environment_name for i in service.instances.values()}} == {{"one": a.name, "two": b.name}}
     assert service.pipeline is None  # no pipeline_infrastructure: CUSTOMER_MANAGED pipeline provisioning
-    a.update({{"cidr": "10.3.0.0/16"}})
-    assert "10.3.0.0/16" in a.describe()["spec"]
+    a.update({{"cidr": "10.1.0.0/16", "team": "blue"}})  # a tag: updated in place (a new CIDR replaces the VPC)
+    assert "blue" in a.describe()["spec"]
+    assert a.outputs["VpcId"].startswith("vpc-")
     service.instances["one"].update({{"size": 5}})
     print("TARGET", proton_target.name, proton_target.endpoint_url)
 """
@@ -168,13 +169,15 @@ def test_lint_gate_refuses_with_a_readable_report(suite: pytest.Pytester, run) -
         test_gate="""
         import pytest
         from conftest import BAD
-        from pytest_proton.errors import LintGateError
+        from pytest_proton.errors import LintGateError, RegistrationFailed
 
         def test_publish_bad(proton_template):
             proton_template(BAD)
 
         def test_publish_bad_without_lint(proton_template):
-            assert proton_template(BAD, lint=False).status == "PUBLISHED"
+            # without the gate the bundle reaches Proton, whose registration refuses it (the emulator lints too)
+            with pytest.raises(RegistrationFailed, match="REGISTRATION_FAILED: .*rendering_engine"):
+                proton_template(BAD, lint=False)
 
         def test_gate_error_type(proton_template):
             with pytest.raises(LintGateError):
@@ -339,3 +342,70 @@ def test_session_factory_shares_a_module_environment(suite: pytest.Pytester, run
         """
     )
     run().assert_outcomes(passed=2)
+
+
+PROVISIONER_TEST = """
+from pytest_proton.emulator import proton_backends, provisioners, provisioning
+
+def test_provisioner(proton_env, proton_service, net, app, proton_target):
+    a = proton_env(net, name="net-a")
+    proton_env(net, name="net-b")
+    service = proton_service(app)
+    assert a.outputs["VpcId"].startswith("vpc-")
+    assert service.instances["one"].outputs["QueueUrl"]
+    record = provisioning.stack_of(proton_backends["123456789012"][proton_target.region], a.arn)
+    current = provisioners.current()
+    print("PROVISIONER", record.provisioner, current.name, getattr(current, "endpoint_url", None))
+    # the stack is in the moto the target's own CloudFormation client sees
+    stacks = proton_target.client("cloudformation").describe_stacks()["Stacks"]
+    assert any(s["StackName"].startswith(f"AWSProton-{a.name}-cloudformation-") for s in stacks)
+    a.update({"cidr": "10.1.0.0/16", "team": "green"})
+    assert a.status == "SUCCEEDED"
+"""
+
+
+@pytest.mark.parametrize("target", ["moto", "server"])
+def test_cloudformation_provisioner(suite: pytest.Pytester, run, target: str) -> None:
+    """--proton-provisioner cloudformation: the emulator's CloudFormation client reaches the same moto
+    (in-process under the moto target's mock_aws, over HTTP to the server target's server)."""
+    suite.makepyfile(test_provisioner=PROVISIONER_TEST)
+    result = run("-s", "--proton-target", target, "--proton-provisioner", "cloudformation")
+    result.assert_outcomes(passed=1)
+    endpoint = "http://127.0.0.1:*" if target == "server" else "None"
+    result.stdout.fnmatch_lines([f"*PROVISIONER cloudformation cloudformation {endpoint}*"])
+    default = run("-s", "--proton-target", target)
+    default.assert_outcomes(passed=1)
+    default.stdout.fnmatch_lines(["*PROVISIONER moto moto None*"])
+
+
+def _entry_point_installed() -> bool:
+    from importlib.metadata import entry_points
+
+    return any(ep.name == "proton" and ep.value == "pytest_proton.plugin" for ep in entry_points(group="pytest11"))
+
+
+LOADING_TEST = """
+def test_loaded(request, proton_client):
+    import pytest_proton
+    manager = request.config.pluginmanager
+    plugin = manager.get_plugin("proton")
+    assert plugin is not None and plugin.__name__ == "pytest_proton.plugin"
+    assert [name for name, p in manager.list_name_plugin() if p is plugin] == ["proton"]  # registered once
+    print("FROM", pytest_proton.__file__)
+"""
+
+
+@pytest.mark.skipif(not _entry_point_installed(), reason="the package is not installed: no pytest11 entry point")
+def test_installed_entry_point_autoloads_once(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installed, the plugin loads by its ``proton`` entry point (from this checkout: PYTHONPATH wins);
+    ``-p no:proton`` disables it. The other tests here disable autoloading and pass ``-p pytest_proton.plugin``."""
+    from tests.plugin.conftest import ROOT
+
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    suite.makepyfile(test_loading=LOADING_TEST)
+    result = suite.runpytest_subprocess("-s", "-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*FROM {ROOT}*"])
+    disabled = suite.runpytest_subprocess("-p", "no:proton", "-p", "no:cacheprovider", "-p", "no:randomly")
+    disabled.assert_outcomes(errors=1)
+    disabled.stdout.fnmatch_lines(["*fixture 'proton_client' not found*"])
