@@ -7,11 +7,9 @@ stacks synchronously and reports template errors as Python exceptions, never as 
 every one becomes a :class:`ProvisioningError`. A failed create deletes what was made; a failed
 update re-applies the previous template (CloudFormation's update rollback).
 
-A delete removes every resource of the stack, as CloudFormation does. moto's ``AWS::EC2::RouteTable``
-model cannot delete itself (moto 5.2 leaves route tables behind, and then refuses to delete their VPC
-with ``DependencyViolation``): when moto's delete fails, the provisioner deletes the stack's route
-tables (and their subnet associations) through moto's EC2 backend and lets moto delete the rest.
-A stack that still cannot be deleted stays listed, as CloudFormation's ``DELETE_FAILED`` does.
+A delete removes every resource of the stack, as CloudFormation does (moto 5.2 cannot delete a
+route table from a stack; ``moto_gaps.py`` fills that in). A stack that cannot be
+deleted stays listed, as CloudFormation's ``DELETE_FAILED`` does.
 """
 
 from __future__ import annotations
@@ -52,6 +50,11 @@ class MotoProvisioner:
     #: stand in for resource types moto lacks (cfn_template.stand_in)
     placeholders = True
 
+    def __init__(self) -> None:
+        from pytest_proton.emulator import moto_gaps
+
+        moto_gaps.apply()  # the CloudFormation handlers moto lacks (idempotent; register() applies it too)
+
     def apply(self, target: StackTarget, template: str, previous: str | None) -> StackResult:
         backend = _backend(target)
         stack = _find(backend, target.stack_name)
@@ -79,23 +82,13 @@ class MotoProvisioner:
         stack = _find(backend, target.stack_name)
         if stack is None:
             return
-        tables = _route_tables(stack)  # moto forgets them while it "deletes" them
         try:
             backend.delete_stack(stack.stack_id)
-            return
-        except Exception:  # noqa: BLE001 - moto leaves route tables behind: retried below
-            pass
-        try:
-            _delete_route_tables(tables, target)
-            stack.delete()  # moto's own delete again, over what is left
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - moto reports failures as any exception
             backend.stacks[stack.stack_id] = stack  # still there, as a DELETE_FAILED stack is
             raise ProvisioningError(
                 f"CloudFormation could not delete the stack {target.stack_name}: {_describe(error)}"
             ) from None
-        backend.deleted_stacks[stack.stack_id] = stack
-        for export in stack.exports:
-            backend.exports.pop(export.name, None)
 
     @staticmethod
     def _discard(backend: Any, name: str) -> None:
@@ -125,27 +118,3 @@ class MotoProvisioner:
             if physical:
                 resources.append(resource_entry(str(logical_id), str(physical)))
         return StackResult(output_entries(outputs), resources)
-
-
-def _route_tables(stack: Any) -> list[str]:
-    """The IDs of the stack's route tables."""
-    parsed = stack.resource_map._parsed_resources
-    return [
-        str(resource.id)
-        for resource in parsed.values()
-        if getattr(resource, "cf_resource_type", None) == "AWS::EC2::RouteTable"
-    ]
-
-
-def _delete_route_tables(tables: list[str], target: StackTarget) -> None:
-    """Delete route tables (with their subnet associations), which moto's CloudFormation model cannot."""
-    from moto.ec2.models import ec2_backends
-
-    ec2 = ec2_backends[target.account_id][target.region]
-    for table_id in tables:
-        table = ec2.route_tables.get(table_id)
-        if table is None:
-            continue
-        for association_id in list(table._associations):
-            ec2.disassociate_route_table(association_id)
-        ec2.delete_route_table(table_id)
