@@ -161,6 +161,18 @@ class Handle:
             )
         return self
 
+    def _update_params(
+        self, template: Any, major: str | None, minor: str | None, deployment_type: str | None
+    ) -> dict[str, Any]:
+        """``deploymentType`` and the version members of an update (``template``: a handle from ``new_version()``)."""
+        if template is not None:
+            major, minor = template.major, template.minor
+        deployment_type = deployment_type or deployment_type_for(self.describe(), major, minor)
+        return {"deploymentType": deployment_type, **version_params(deployment_type, major, minor)}
+
+    def _cancelled(self: H, wait: bool, timeout: float | None) -> H:
+        return self.wait(timeout, allow_failure=True) if wait else self
+
     def _deployed(self: H, wait: bool, timeout: float | None) -> H:
         __tracebackhide__ = True
         if wait:
@@ -294,12 +306,7 @@ class EnvironmentHandle(Handle):
         __tracebackhide__ = True
         from pytest_proton.specs import environment_spec
 
-        if template is not None:
-            major, minor = template.major, template.minor
-        current = self.describe()
-        deployment_type = deployment_type or deployment_type_for(current, major, minor)
-        params: dict[str, Any] = {"name": self.name, "deploymentType": deployment_type}
-        params.update(version_params(deployment_type, major, minor))
+        params = {"name": self.name, **self._update_params(template, major, minor, deployment_type)}
         if spec is not None:
             params["spec"] = environment_spec(spec)
         self.client.update_environment(**params)
@@ -308,7 +315,7 @@ class EnvironmentHandle(Handle):
     def cancel(self, *, wait: bool = True, timeout: float | None = None) -> EnvironmentHandle:
         """Cancel the deployment in progress (CANCELLING, then CANCELLED or whatever it ended as)."""
         self.client.cancel_environment_deployment(environmentName=self.name)
-        return self.wait(timeout, allow_failure=True) if wait else self
+        return self._cancelled(wait, timeout)
 
     def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
         __tracebackhide__ = True
@@ -373,13 +380,8 @@ class ServiceInstanceHandle(Handle):
         instance's ``spec:`` replaced.
         """
         __tracebackhide__ = True
-        if template is not None:
-            major, minor = template.major, template.minor
-        current = self.describe()
-        deployment_type = deployment_type or deployment_type_for(current, major, minor)
-        params: dict[str, Any] = {"serviceName": self.service.name, "name": self.name}
-        params["deploymentType"] = deployment_type
-        params.update(version_params(deployment_type, major, minor))
+        params = {"serviceName": self.service.name, "name": self.name}
+        params.update(self._update_params(template, major, minor, deployment_type))
         if spec is not None:
             params["spec"] = self._service_spec_with(spec)
         self.client.update_service_instance(**params)
@@ -388,7 +390,7 @@ class ServiceInstanceHandle(Handle):
     def _service_spec_with(self, inputs: Any) -> str:
         if isinstance(inputs, str):
             return inputs
-        document = yaml.safe_load(self.service.describe().get("spec") or "") or {"proton": "ServiceSpec"}
+        document = self.service.spec_document()
         for entry in document.get("instances") or []:
             if entry.get("name") == self.name:
                 entry["spec"] = dict(inputs)
@@ -396,7 +398,7 @@ class ServiceInstanceHandle(Handle):
 
     def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ServiceInstanceHandle:
         self.client.cancel_service_instance_deployment(serviceName=self.service.name, serviceInstanceName=self.name)
-        return self.wait(timeout, allow_failure=True) if wait else self
+        return self._cancelled(wait, timeout)
 
 
 class ServicePipelineHandle(Handle):
@@ -436,25 +438,18 @@ class ServicePipelineHandle(Handle):
     ) -> ServicePipelineHandle:
         """Deploy new pipeline inputs (a dict) and/or a template version; the spec sent is the ServiceSpec."""
         __tracebackhide__ = True
-        if template is not None:
-            major, minor = template.major, template.minor
-        current = self.describe()
-        deployment_type = deployment_type or deployment_type_for(current, major, minor)
-        document = yaml.safe_load(self.service.describe().get("spec") or "") or {"proton": "ServiceSpec"}
+        document = self.service.spec_document()
         if spec is not None and not isinstance(spec, str):
             document["pipeline"] = dict(spec)
         text = spec if isinstance(spec, str) else yaml.safe_dump(document, sort_keys=False)
         self.client.update_service_pipeline(
-            serviceName=self.service.name,
-            spec=text,
-            deploymentType=deployment_type,
-            **version_params(deployment_type, major, minor),
+            serviceName=self.service.name, spec=text, **self._update_params(template, major, minor, deployment_type)
         )
         return self._deployed(wait, timeout)
 
     def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ServicePipelineHandle:
         self.client.cancel_service_pipeline_deployment(serviceName=self.service.name)
-        return self.wait(timeout, allow_failure=True) if wait else self
+        return self._cancelled(wait, timeout)
 
 
 SERVICE_FAILED_MARK = "FAILED"
@@ -469,6 +464,10 @@ class ServiceHandle(Handle):
 
     def describe(self) -> dict[str, Any]:
         return self.client.get_service(name=self.name)["service"]
+
+    def spec_document(self) -> dict[str, Any]:
+        """The service's current ServiceSpec, parsed (a fresh copy to change and send back)."""
+        return yaml.safe_load(self.describe().get("spec") or "") or {"proton": "ServiceSpec"}
 
     @property
     def status(self) -> str:
@@ -558,7 +557,7 @@ class ServiceHandle(Handle):
         for part in self._parts():
             if part.status == "IN_PROGRESS":
                 part.cancel(wait=False)
-        return self.wait(timeout, allow_failure=True) if wait else self
+        return self._cancelled(wait, timeout)
 
     def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
         __tracebackhide__ = True
@@ -606,7 +605,7 @@ class ComponentHandle(Handle):
 
     def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ComponentHandle:
         self.client.cancel_component_deployment(componentName=self.name)
-        return self.wait(timeout, allow_failure=True) if wait else self
+        return self._cancelled(wait, timeout)
 
     def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
         """Detach it from its service instance first (Proton refuses to delete an attached component)."""
