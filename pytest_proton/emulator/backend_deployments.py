@@ -199,9 +199,11 @@ class DeploymentsMixin(_Base):
             raise ResourceNotFoundException(f"The deployment '{deployment_id}' of '{resource.arn}' was not found")
         if deployment.status not in (IN_PROGRESS, SUCCEEDED, FAILED):
             raise ConflictException(f"The deployment '{deployment_id}' is {deployment.status}")
-        outputs = [{"key": o["key"], "valueString": o["valueString"]} for o in params.get("outputs") or []]
+        outputs = [
+            {"key": o.get("key", ""), "valueString": o.get("valueString", "")} for o in params.get("outputs") or []
+        ]
         for index, output in enumerate(outputs):
-            for member in ("key", "valueString"):
+            for member in ("key", "valueString"):  # optional in the model, but an output needs both
                 if not 1 <= len(output[member]) <= 1024:
                     raise ValidationException(
                         f"Value at 'outputs.{index + 1}.member.{member}' failed to satisfy constraint: "
