@@ -89,11 +89,8 @@ def register(prefer: Literal["emulator", "moto"] = "emulator") -> Registration:
     if not any(name == SERVICE for name, _ in patterns):
         patterns.append((SERVICE, re.compile(URL_PATTERN)))
     self_check()
-    # Not part of the two hooks: CloudFormation handlers moto lacks (a route table's delete, a VPC's
-    # update) are *added* to moto's classes so provisioned stacks update and delete (moto_gaps.py).
-    from pytest_proton.emulator import moto_gaps
-
-    moto_gaps.apply()
+    # moto_gaps.py (CloudFormation handlers moto lacks) is applied by the provisioners when they are
+    # first built, not here: registering stays data-only and does not import moto's EC2 models.
     return Registration("emulator", package.__name__)
 
 

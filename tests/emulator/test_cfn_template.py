@@ -10,9 +10,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from pytest_proton.emulator import provisioners
 from pytest_proton.emulator.provisioners import cfn_template
 from pytest_proton.emulator.provisioners.base import StackTarget
-from pytest_proton.emulator.provisioners.moto_cfn import MotoProvisioner
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -138,7 +138,7 @@ def test_prepare_deploys_a_sam_function_into_moto() -> None:
     assert prepared.skipped == {}
     with mock_aws():
         target = StackTarget("AWSProton-x-cloudformation-ABC", ACCOUNT, REGION)
-        result = MotoProvisioner().apply(target, prepared.body, None)
+        result = provisioners.build("moto").apply(target, prepared.body, None)
         assert result.outputs[0]["valueString"].endswith(":function:" + _function_name())
         assert {r["name"] for r in result.resources} == {"Fn", "FnRole", "Queue"}
 
@@ -165,10 +165,10 @@ VPC = {
 def test_delete_removes_route_tables_and_the_vpc() -> None:
     with mock_aws():
         target = StackTarget("AWSProton-net-cloudformation-ABC", ACCOUNT, REGION)
-        MotoProvisioner().apply(target, json.dumps(VPC), None)
+        provisioners.build("moto").apply(target, json.dumps(VPC), None)
         ec2 = boto3.client("ec2", region_name=REGION)
         assert len([v for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]]) == 1
-        MotoProvisioner().delete(target)
+        provisioners.build("moto").delete(target)
         assert [v for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
         assert boto3.client("cloudformation", region_name=REGION).describe_stacks()["Stacks"] == []
-        MotoProvisioner().delete(target)  # already deleted: nothing to do
+        provisioners.build("moto").delete(target)  # already deleted: nothing to do

@@ -50,6 +50,11 @@ def configure(name: str = "moto", **options: Any) -> Provisioner:
 
 
 def build(name: str, **options: Any) -> Provisioner:
+    """A provisioner by name. Both deploy into moto in tests (in-process, or a moto server in this
+    process), so both first fill the CloudFormation handlers moto lacks (moto_gaps.py; idempotent)."""
+    from pytest_proton.emulator import moto_gaps
+
+    moto_gaps.apply()
     if name == "moto":
         from pytest_proton.emulator.provisioners.moto_cfn import MotoProvisioner
 

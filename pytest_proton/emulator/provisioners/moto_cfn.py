@@ -50,11 +50,6 @@ class MotoProvisioner:
     #: stand in for resource types moto lacks (cfn_template.stand_in)
     placeholders = True
 
-    def __init__(self) -> None:
-        from pytest_proton.emulator import moto_gaps
-
-        moto_gaps.apply()  # the CloudFormation handlers moto lacks (idempotent; register() applies it too)
-
     def apply(self, target: StackTarget, template: str, previous: str | None) -> StackResult:
         backend = _backend(target)
         stack = _find(backend, target.stack_name)
