@@ -122,13 +122,26 @@ class Handle:
     def status_message(self) -> str | None:
         return self.describe().get("deploymentStatusMessage")
 
-    @property
-    def outputs(self) -> dict[str, str]:
+    #: the stem of the resource's List*Outputs / List*ProvisionedResources (None: it has neither)
+    list_stem: str | None = None
+
+    def list_ids(self) -> dict[str, str]:
+        """The request members that name this resource in its List* calls."""
         return {}
 
     @property
+    def outputs(self) -> dict[str, str]:
+        if self.list_stem is None:
+            return {}
+        method = getattr(self.client, f"list_{self.list_stem}_outputs")
+        return outputs_dict(collect(method, "outputs", **self.list_ids()))
+
+    @property
     def provisioned_resources(self) -> list[dict[str, Any]]:
-        return []
+        if self.list_stem is None:
+            return []
+        method = getattr(self.client, f"list_{self.list_stem}_provisioned_resources")
+        return collect(method, "provisionedResources", **self.list_ids())
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -281,15 +294,10 @@ class EnvironmentHandle(Handle):
     def describe(self) -> dict[str, Any]:
         return self.client.get_environment(name=self.name)["environment"]
 
-    @property
-    def outputs(self) -> dict[str, str]:
-        return outputs_dict(collect(self.client.list_environment_outputs, "outputs", environmentName=self.name))
+    list_stem = "environment"
 
-    @property
-    def provisioned_resources(self) -> list[dict[str, Any]]:
-        return collect(
-            self.client.list_environment_provisioned_resources, "provisionedResources", environmentName=self.name
-        )
+    def list_ids(self) -> dict[str, str]:
+        return {"environmentName": self.name}
 
     def update(
         self,
@@ -343,25 +351,10 @@ class ServiceInstanceHandle(Handle):
     def environment_name(self) -> str:
         return self.describe()["environmentName"]
 
-    @property
-    def outputs(self) -> dict[str, str]:
-        return outputs_dict(
-            collect(
-                self.client.list_service_instance_outputs,
-                "outputs",
-                serviceName=self.service.name,
-                serviceInstanceName=self.name,
-            )
-        )
+    list_stem = "service_instance"
 
-    @property
-    def provisioned_resources(self) -> list[dict[str, Any]]:
-        return collect(
-            self.client.list_service_instance_provisioned_resources,
-            "provisionedResources",
-            serviceName=self.service.name,
-            serviceInstanceName=self.name,
-        )
+    def list_ids(self) -> dict[str, str]:
+        return {"serviceName": self.service.name, "serviceInstanceName": self.name}
 
     def update(
         self,
@@ -411,19 +404,10 @@ class ServicePipelineHandle(Handle):
     def describe(self) -> dict[str, Any]:
         return self.client.get_service(name=self.service.name)["service"].get("pipeline") or {}
 
-    @property
-    def outputs(self) -> dict[str, str]:
-        return outputs_dict(
-            collect(self.client.list_service_pipeline_outputs, "outputs", serviceName=self.service.name)
-        )
+    list_stem = "service_pipeline"
 
-    @property
-    def provisioned_resources(self) -> list[dict[str, Any]]:
-        return collect(
-            self.client.list_service_pipeline_provisioned_resources,
-            "provisionedResources",
-            serviceName=self.service.name,
-        )
+    def list_ids(self) -> dict[str, str]:
+        return {"serviceName": self.service.name}
 
     def update(
         self,
@@ -573,15 +557,10 @@ class ComponentHandle(Handle):
     def describe(self) -> dict[str, Any]:
         return self.client.get_component(name=self.name)["component"]
 
-    @property
-    def outputs(self) -> dict[str, str]:
-        return outputs_dict(collect(self.client.list_component_outputs, "outputs", componentName=self.name))
+    list_stem = "component"
 
-    @property
-    def provisioned_resources(self) -> list[dict[str, Any]]:
-        return collect(
-            self.client.list_component_provisioned_resources, "provisionedResources", componentName=self.name
-        )
+    def list_ids(self) -> dict[str, str]:
+        return {"componentName": self.name}
 
     def update(
         self,
