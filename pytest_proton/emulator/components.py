@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from pytest_proton.emulator.environments import IN_PROGRESS, Deployment
+from pytest_proton.emulator.environments import IN_PROGRESS, Deployment, deployment_status_members
 from pytest_proton.emulator.exceptions import ValidationException
 
 MAX_COMPONENTS = 100  # per account and Region (proton-rules §8 API-32)
@@ -97,12 +97,7 @@ class Component:
             "serviceSpec": self.state.service_spec,
             "createdAt": self.created_at,
             "lastModifiedAt": self.last_modified_at,
-            "deploymentStatus": self.deployment_status,
-            "deploymentStatusMessage": self.deployment_status_message,
-            "lastAttemptedDeploymentId": self.last_attempted_deployment_id,
-            "lastSucceededDeploymentId": self.last_succeeded_deployment_id,
-            "lastDeploymentAttemptedAt": self.last_deployment_attempted_at,
-            "lastDeploymentSucceededAt": self.last_deployment_succeeded_at,
+            **deployment_status_members(self),
             "lastClientRequestToken": self.last_client_request_token,
         }
 

@@ -16,6 +16,19 @@ DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
 MAX_ENVIRONMENTS = 100  # per account and Region (proton-rules §8 API-32)
 
 
+def deployment_status_members(resource: Any) -> dict[str, Any]:
+    """The deployment-status members of every deployed resource's shape (Environment,
+    ServiceInstance, ServicePipeline, Component), read from the attributes of the same names."""
+    return {
+        "deploymentStatus": resource.deployment_status,
+        "deploymentStatusMessage": resource.deployment_status_message,
+        "lastAttemptedDeploymentId": resource.last_attempted_deployment_id,
+        "lastSucceededDeploymentId": resource.last_succeeded_deployment_id,
+        "lastDeploymentAttemptedAt": resource.last_deployment_attempted_at,
+        "lastDeploymentSucceededAt": resource.last_deployment_succeeded_at,
+    }
+
+
 @dataclass
 class EnvironmentState:
     """What a deployment moves an environment from or to (the model's ``EnvironmentState``)."""
@@ -119,10 +132,5 @@ class Environment:
             "componentRoleArn": self.component_role_arn,
             "provisioningRepository": self.provisioning_repository,
             "provisioning": self.provisioning,
-            "deploymentStatus": self.deployment_status,
-            "deploymentStatusMessage": self.deployment_status_message,
-            "lastAttemptedDeploymentId": self.last_attempted_deployment_id,
-            "lastSucceededDeploymentId": self.last_succeeded_deployment_id,
-            "lastDeploymentAttemptedAt": self.last_deployment_attempted_at,
-            "lastDeploymentSucceededAt": self.last_deployment_succeeded_at,
+            **deployment_status_members(self),
         }

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from pytest_proton.emulator.environments import IN_PROGRESS, Deployment, EnvironmentState
+from pytest_proton.emulator.environments import IN_PROGRESS, Deployment, EnvironmentState, deployment_status_members
 from pytest_proton.emulator.exceptions import ValidationException
 
 MAX_SERVICES = 1000  # per account and Region (proton-rules §8 API-32)
@@ -68,12 +68,7 @@ class _Deployable:
             "templateMajorVersion": str(self.state.major),
             "templateMinorVersion": str(self.state.minor),
             "spec": self.state.spec,
-            "deploymentStatus": self.deployment_status,
-            "deploymentStatusMessage": self.deployment_status_message,
-            "lastAttemptedDeploymentId": self.last_attempted_deployment_id,
-            "lastSucceededDeploymentId": self.last_succeeded_deployment_id,
-            "lastDeploymentAttemptedAt": self.last_deployment_attempted_at,
-            "lastDeploymentSucceededAt": self.last_deployment_succeeded_at,
+            **deployment_status_members(self),
         }
 
 
