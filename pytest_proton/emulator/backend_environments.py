@@ -24,10 +24,9 @@ from pytest_proton.emulator.environments import (
 from pytest_proton.emulator.exceptions import (
     ConflictException,
     ResourceNotFoundException,
-    ServiceQuotaExceededException,
     ValidationException,
 )
-from pytest_proton.emulator.idempotency import canonical_request, check_retry
+from pytest_proton.emulator.idempotency import canonical_request, retried_create
 from pytest_proton.emulator.tags import tags_to_dict
 from pytest_proton.emulator.templates import ENVIRONMENT_TEMPLATE
 
@@ -89,19 +88,12 @@ class EnvironmentsMixin(_Base):
 
     def create_environment(self, params: dict[str, Any]) -> Environment:
         name = params["name"]
-        existing = self.environments.get(name)
+        quota = f"This account already has {self.environment_quota} environments in {self.region_name}"
+        existing = retried_create(
+            self.environments, self.settle_environment, params, "environment", (self.environment_quota, quota)
+        )
         if existing is not None:
-            self.settle_environment(existing)
-        existing = self.environments.get(name)
-        if existing is not None:
-            check_retry(existing, params, "environment", name)
-            if existing.delete_started_at is not None:
-                raise ConflictException(f"The environment '{name}' is being deleted")
-            return existing
-        if len(self.environments) >= self.environment_quota:
-            raise ServiceQuotaExceededException(
-                f"This account already has {self.environment_quota} environments in {self.region_name}"
-            )
+            return existing  # type: ignore[no-any-return]
         template = self.get_template(ENVIRONMENT_TEMPLATE, params["templateName"])
         self_managed = template.provisioning == "CUSTOMER_MANAGED"
         self._check_environment_roles(params, self_managed, create=True)

@@ -24,7 +24,7 @@ from pytest_proton.emulator.exceptions import (
     ServiceQuotaExceededException,
     ValidationException,
 )
-from pytest_proton.emulator.idempotency import canonical_request, check_retry
+from pytest_proton.emulator.idempotency import canonical_request, retried_create
 from pytest_proton.emulator.services import (
     ACTIVE,
     CREATE_FAILED,
@@ -187,19 +187,10 @@ class ServicesMixin(_Base):
 
     def create_service(self, params: dict[str, Any]) -> Service:
         name = params["name"]
-        existing = self.services.get(name)
+        quota = f"This account already has {self.service_quota} services in {self.region_name}"
+        existing = retried_create(self.services, self.settle_service, params, "service", (self.service_quota, quota))
         if existing is not None:
-            self.settle_service(existing)
-        existing = self.services.get(name)
-        if existing is not None:
-            check_retry(existing, params, "service", name)
-            if existing.delete_started_at is not None:
-                raise ConflictException(f"The service '{name}' is being deleted")
-            return existing
-        if len(self.services) >= self.service_quota:
-            raise ServiceQuotaExceededException(
-                f"This account already has {self.service_quota} services in {self.region_name}"
-            )
+            return existing  # type: ignore[no-any-return]
         template = self.get_template(SERVICE_TEMPLATE, params["templateName"])
         version = self._service_version(
             template.name, params["templateMajorVersion"], params.get("templateMinorVersion")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from pytest_proton.emulator.exceptions import ConflictException, ValidationException
+from pytest_proton.emulator.exceptions import ConflictException, ServiceQuotaExceededException, ValidationException
 
 
 class IdempotentResource(Protocol):
@@ -39,6 +39,30 @@ def check_retry(existing: IdempotentResource, params: dict[str, Any], kind: str,
         )
     if existing.modified:
         raise ConflictException(f"The {kind} '{name}' was modified since it was created; the create cannot be retried")
+
+
+def retried_create(
+    store: dict[str, Any], settle: Callable[[Any], object], params: dict[str, Any], kind: str, quota: tuple[int, str]
+) -> Any | None:
+    """CreateEnvironment / CreateService: the existing resource for a harmless retry, None for a new one.
+
+    ``store`` maps names to resources that settle asynchronously (``settle`` advances one, and may
+    drop it from ``store`` once deleted); ``quota`` is (limit, message) for a new resource.
+    """
+    name = params["name"]
+    existing = store.get(name)
+    if existing is not None:
+        settle(existing)
+        existing = store.get(name)
+    if existing is not None:
+        check_retry(existing, params, kind, name)
+        if existing.delete_started_at is not None:
+            raise ConflictException(f"The {kind} '{name}' is being deleted")
+        return existing
+    limit, message = quota
+    if len(store) >= limit:
+        raise ServiceQuotaExceededException(message)
+    return None
 
 
 # Client-token creates ---------------------------------------------------------------------------
