@@ -39,6 +39,39 @@ else:
 
 
 class DeploymentsMixin(_Base):
+    def _advance(self, resource: Any) -> None:
+        """Settle the IN_PROGRESS deployment of an environment, instance, pipeline or component if it is
+        due (see provisioning.py): finish a cancel, wait for a notification, or deploy and record the outcome."""
+        deployment = self.deployments.get(resource.last_attempted_deployment_id or "")
+        if deployment is not None and deployment.status == CANCELLING:
+            self._finish_cancel(deployment, resource)
+            return
+        if deployment is None or deployment.status != IN_PROGRESS:
+            return
+        if self._awaits_notification(resource):
+            return
+        deployment.reads += 1
+        now = self.now()
+        if not provisioning.is_due(deployment.created_at, deployment.reads, now):
+            return
+        outcome = provisioning.deploy(self, deployment)
+        deployment.status = outcome.status
+        deployment.status_message = outcome.message
+        deployment.completed_at = deployment.last_modified_at = now
+        resource.deployment_status = outcome.status
+        resource.deployment_status_message = outcome.message
+        if outcome.status == SUCCEEDED:
+            deployment.outputs = list(outcome.outputs)
+            resource.state = deployment.target_state
+            resource.outputs = list(outcome.outputs)
+            resource.provisioned_resources = list(outcome.provisioned_resources)
+            resource.last_succeeded_deployment_id = deployment.id
+            resource.last_deployment_succeeded_at = now
+
+    def _drop_deployments(self, arn: str) -> None:
+        for deployment_id in [d.id for d in self.deployments.values() if d.target_arn == arn]:
+            del self.deployments[deployment_id]
+
     def _settle_all(self) -> None:
         for environment in list(self.environments.values()):
             self.settle_environment(environment)

@@ -167,34 +167,10 @@ class EnvironmentsMixin(_Base):
                     return environment
                 del self.environments[environment.name]
                 self.tags.drop(environment.arn)
-                for deployment_id in [d.id for d in self.deployments.values() if d.target_arn == environment.arn]:
-                    del self.deployments[deployment_id]
+                self._drop_deployments(environment.arn)
                 return None
             return environment
-        deployment = self.deployments.get(environment.last_attempted_deployment_id or "")
-        if deployment is not None and deployment.status == CANCELLING:
-            self._finish_cancel(deployment, environment)
-            return environment
-        if deployment is None or deployment.status != IN_PROGRESS:
-            return environment
-        if self._awaits_notification(environment):
-            return environment
-        deployment.reads += 1
-        if not provisioning.is_due(deployment.created_at, deployment.reads, now):
-            return environment
-        outcome = provisioning.deploy(self, deployment)
-        deployment.status = outcome.status
-        deployment.status_message = outcome.message
-        deployment.completed_at = deployment.last_modified_at = now
-        environment.deployment_status = outcome.status
-        environment.deployment_status_message = outcome.message
-        if outcome.status == SUCCEEDED:
-            deployment.outputs = list(outcome.outputs)
-            environment.state = deployment.target_state
-            environment.outputs = list(outcome.outputs)
-            environment.provisioned_resources = list(outcome.provisioned_resources)
-            environment.last_succeeded_deployment_id = deployment.id
-            environment.last_deployment_succeeded_at = now
+        self._advance(environment)
         return environment
 
     def get_environment(self, name: str) -> Environment:
