@@ -162,11 +162,7 @@ class ComponentsMixin(_Base):
 
     def _component_environment(self, name: str) -> Environment:
         """The environment a component goes in: it exists, is not being deleted and allows components."""
-        environment = self.environments.get(name)
-        if environment is not None:
-            environment = self.settle_environment(environment)
-        if environment is None:
-            raise ResourceNotFoundException(f"The environment '{name}' was not found")
+        environment = self.get_environment(name)
         if environment.delete_started_at is not None:
             raise ConflictException(f"The environment '{name}' is being deleted")
         if not environment.component_role_arn:
@@ -191,11 +187,8 @@ class ComponentsMixin(_Base):
             raise ConflictException(f"The service '{service_name}' is being deleted")
         instance = self.get_service_instance(service_name, instance_name)
         state = instance.state
-        version = self.templates[SERVICE_TEMPLATE].get(state.template_name)
-        sources = None
-        if version is not None:
-            template_version = version.versions.get(f"{state.major}.{state.minor}")
-            sources = template_version.supported_component_sources if template_version else None
+        template_version = self.version_of(SERVICE_TEMPLATE, state)
+        sources = template_version.supported_component_sources if template_version else None
         if DIRECTLY_DEFINED not in (sources or []):
             raise _invalid(
                 "serviceInstanceName",

@@ -167,6 +167,11 @@ class TemplatesMixin(_Base):
             version.schema = outcome.schema
         return version
 
+    def version_of(self, kind: TemplateKind, state: Any) -> TemplateVersion | None:
+        """The version a resource's state (``template_name``, ``major``, ``minor``) names, if it still exists."""
+        template = self.templates[kind].get(state.template_name)
+        return template.versions.get(f"{state.major}.{state.minor}") if template is not None else None
+
     def get_template_version(self, kind: TemplateKind, name: str, major: str, minor: str) -> TemplateVersion:
         template = self.get_template(kind, name)
         version = template.versions.get(version_label(int(major), int(minor)))

@@ -114,11 +114,6 @@ def stack_of(backend: ProtonBackend, arn: str) -> ResourceStack | None:
 
 
 # -- versions and bundles --------------------------------------------------------------------------
-def _version(backend: ProtonBackend, kind: ProtonTemplateKind, state: Any) -> TemplateVersion | None:
-    template = backend.templates[kind].get(state.template_name)
-    return template.versions.get(f"{state.major}.{state.minor}") if template is not None else None
-
-
 def _kind_of(target_kind: str) -> ProtonTemplateKind:
     return ENVIRONMENT_TEMPLATE if target_kind == rendering.ENVIRONMENT else SERVICE_TEMPLATE
 
@@ -219,7 +214,7 @@ class RenderSource:
 
 def _bundle_source(backend: ProtonBackend, target: rendering.Target, deployment: Any) -> RenderSource | None:
     """The source of an environment, instance or pipeline: its version's registered bundle."""
-    version = _version(backend, _kind_of(target.kind), deployment.target_state)
+    version = backend.version_of(_kind_of(target.kind), deployment.target_state)
     stored = bundle_store.stored_bundle(backend, version) if version is not None else None
     if version is None or stored is None or stored.bundle is None:
         return None
@@ -345,7 +340,7 @@ def _inputs_lookup(backend: ProtonBackend, records: dict[str, ResourceStack]) ->
         record = records.get(instance.arn)
         if record is not None and (record.inputs or record.template is not None):
             return dict(record.inputs)
-        version = _version(backend, SERVICE_TEMPLATE, instance.state)
+        version = backend.version_of(SERVICE_TEMPLATE, instance.state)
         stored = bundle_store.stored_bundle(backend, version) if version is not None else None
         schema_root = stored.bundle.schema_root if stored is not None and stored.bundle is not None else {}
         try:
@@ -390,7 +385,7 @@ def awaits_notification(backend: ProtonBackend, resource: Any) -> bool | None:
         kind = rendering.SERVICE_PIPELINE
     deployment = backend.deployments.get(resource.last_attempted_deployment_id or "")
     state = deployment.target_state if deployment is not None else resource.state
-    version = _version(backend, _kind_of(kind), state)
+    version = backend.version_of(_kind_of(kind), state)
     stored = bundle_store.stored_bundle(backend, version) if version is not None else None
     if stored is None or stored.bundle is None:
         return None
