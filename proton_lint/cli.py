@@ -160,6 +160,7 @@ def _show_config(config: Any, out: TextIO) -> None:
 
 
 def _options(config: Any, spec_files: list[Path] | None = None, config_packs: list[Path] | None = None) -> Any:
+    from proton_lint.budgets import Budgets
     from proton_lint.engine import LintOptions
 
     jobs = config["jobs"] or os.cpu_count() or 1
@@ -179,6 +180,7 @@ def _options(config: Any, spec_files: list[Path] | None = None, config_packs: li
         specs=tuple((k, tuple(v)) for k, v in config["specs"].items()),
         spec_files=tuple(spec_files or ()),
         regions=tuple(config["regions"]),
+        budgets=Budgets.from_config(config["limits"]),
     )
 
 

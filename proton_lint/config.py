@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proton_lint import budgets
 from proton_lint.errors import UserError
 
 CONFIG_YAML = ".proton-lint.yaml"
@@ -41,6 +42,7 @@ CONFIG_SCHEMA: dict = {
         "compat-base": {"type": "string"},
         "specs": {"type": "object", "additionalProperties": _LIST},
         "regions": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "limits": budgets.CONFIG_SCHEMA,
     },
 }
 
@@ -60,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
     "compat-base": None,
     "specs": {},
     "regions": ["us-east-1"],
+    "limits": {},
 }
 
 #: Keys whose values are paths, resolved against the folder of the file that set them.

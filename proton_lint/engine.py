@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from proton_lint import baseline, cache, suppress
+from proton_lint import baseline, budgets, cache, suppress
+from proton_lint.budgets import Budgets
 from proton_lint.bundle import Bundle, project_path
 from proton_lint.discover import Discovery, Note, discover
 from proton_lint.findings import Finding, Severity
@@ -59,6 +60,8 @@ class LintOptions:
     project_root: Path | None = None
     #: where ``.proton-lint-cache/`` lives; None: no cache (the library default; the CLI sets it)
     cache_root: Path | None = None
+    #: time and memory budgets for what the repository holds (the config's ``limits``)
+    budgets: Budgets = field(default_factory=Budgets)
 
 
 @dataclass
@@ -157,7 +160,7 @@ class Linter:
                 bundle.declared_customer_managed = True
 
     def run(self, paths: list[Path], found: Discovery | None = None) -> LintResult:
-        with _gc_paused():
+        with _gc_paused(), budgets.using(self.options.budgets):
             return self._run(paths, found)
 
     def _run(self, paths: list[Path], found: Discovery | None) -> LintResult:
@@ -277,6 +280,7 @@ def _init_worker(options: LintOptions, repo: Repository) -> None:
     global _worker, _worker_repo
     _worker = Linter(options)
     _worker_repo = repo
+    budgets.activate(options.budgets)
     if options.cache_root is not None:
         cache.active = cache.ResultCache(options.cache_root)  # cfn-lint results, shared through files
 
