@@ -20,6 +20,7 @@ from pathlib import Path
 #: Address space a child may map: `proton-lint check examples/` runs in 512 MB.
 DEFAULT_MEMORY_MB = 1024
 DEFAULT_SECONDS = 90.0
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ def run_bounded(
 ) -> Outcome:
     """Run ``python -m argv...`` bounded; fail the test if it outlives ``seconds``."""
     command = [sys.executable, "-m", *argv]
-    child_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+    # the checkout under test, not whichever copy is installed
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    child_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": path, **(env or {})}
     child_env.pop("PROTON_LINT_HOSTILE_REPORT", None)
     started = time.perf_counter()
     proc = subprocess.Popen(
