@@ -24,7 +24,7 @@ class Budgets:
     #: wall-clock seconds one render of one template may take
     render_seconds: float = 10.0
     #: steps one render may take: loop iterations, calls, operators (deterministic, unlike time)
-    render_steps: int = 5_000_000
+    render_steps: int = 1_000_000
     #: characters one rendered template may have
     render_output: int = 20_000_000
     #: largest string (characters), list (items) or integer (decimal digits) a template may build

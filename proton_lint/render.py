@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from proton_lint import bounded, budgets
+
 # ---------------------------------------------------------------------------------------------
 # Template kinds and namespaces (§4.2)
 # ---------------------------------------------------------------------------------------------
@@ -395,19 +397,12 @@ FILTERS = {
 # The environment
 # ---------------------------------------------------------------------------------------------
 
-#: Longest rendered output accepted (far beyond any real template; stops runaway loops).
-MAX_OUTPUT = 20_000_000
-#: Largest string or list a template may build with ``*`` and largest exponent of ``**``.
-MAX_REPEAT = 1_000_000
-MAX_EXPONENT = 512
-
-
 @lru_cache(maxsize=1)
 def environment() -> Any:
     """The process's sandboxed Jinja environment with Proton's filters (created on first use)."""
     from jinja2 import StrictUndefined, UndefinedError
     from jinja2.sandbox import SandboxedEnvironment, SecurityError, modifies_known_mutable
-    from jinja2.utils import missing
+    from jinja2.utils import Cycler, Joiner, missing
 
     class ProtonUndefinedError(UndefinedError):
         def __init__(self, message: str, path: str | None) -> None:
@@ -464,6 +459,8 @@ def environment() -> Any:
         __int__ = __float__ = __complex__ = __pow__ = __rpow__ = _fail_with_undefined_error
         __iter__ = __str__ = __len__ = __eq__ = __ne__ = __bool__ = _fail_with_undefined_error
         __hash__ = __contains__ = _fail_with_undefined_error
+        # a list or tuple holding an undefined value (``map(attribute=...)``) must not print "Undefined"
+        __repr__ = _fail_with_undefined_error
 
         def __getattr__(self, name: str) -> Any:
             if name[:2] == "__":
@@ -471,7 +468,10 @@ def environment() -> Any:
             return self._fail_with_undefined_error()
 
     class ProtonSandbox(SandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**"})
+        """Jinja's sandbox, bounded: every loop, call, filter and growing operator is metered."""
+
+        intercepted_binops = frozenset({"*", "**", "+", "%"})
+        code_generator_class = bounded_code_generator()
 
         def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
             if isinstance(obj, (Namespace, NamespaceList)) and modifies_known_mutable(obj, attr):
@@ -479,24 +479,44 @@ def environment() -> Any:
             return super().is_safe_attribute(obj, attr, value)
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:  # noqa: ARG002
-            if operator == "**":
-                if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-                    raise SecurityError(f"exponent {right} is too large for a template")
-                return left**right
-            size = 0
-            if isinstance(left, (str, list, tuple)) and isinstance(right, int):
-                size = len(left) * right
-            elif isinstance(right, (str, list, tuple)) and isinstance(left, int):
-                size = len(right) * left
-            if size > MAX_REPEAT:
-                raise SecurityError(f"the template builds a value of {size:,} items with *")
-            return left * right
+            return bounded.binop(operator, left, right)
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            return bounded.shield(super().getattr(obj, attribute), f"method {attribute}")
+
+        def getitem(self, obj: Any, argument: Any) -> Any:
+            return bounded.shield(super().getitem(obj, argument), f"method {argument}")
+
+        def wrap_str_format(self, value: Any) -> Any:
+            wrapper = super().wrap_str_format(value)
+            if wrapper is None:
+                return None
+            template = value.__self__
+
+            def bounded_format(*args: Any, **kwargs: Any) -> Any:
+                values = (*args, *(args[0].values() if args and isinstance(args[0], Mapping) else ()), *kwargs.values())
+                bounded.check_format_args(values)
+                bounded.check_brace_format(template, values)
+                return bounded.checked(wrapper(*args, **kwargs))
+
+            return bounded_format
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+            bounded.step()
+            target = bounded.unshield(__obj)
+            bounded.check_call(target, args, kwargs)
+            return bounded.checked(super().call(__context, target, *args, **kwargs))
+
+    def finalize(value: Any) -> Any:
+        bounded.refuse_unprintable(value)
+        return value
 
     env = ProtonSandbox(
         undefined=ProtonUndefined,
         keep_trailing_newline=True,
         autoescape=False,
         loader=None,
+        finalize=finalize,
     )
     env.filters.update(FILTERS)
     plain_tojson = env.filters["tojson"]
@@ -508,7 +528,48 @@ def environment() -> Any:
 
     tojson.jinja_pass_arg = plain_tojson.jinja_pass_arg  # type: ignore[attr-defined]
     env.filters["tojson"] = tojson
+    env.filters = {name: bounded.bounded_filter(name, func) for name, func in env.filters.items()}
+    env.globals.update(
+        cycler=bounded.plain_repr(Cycler, "cycler"),
+        joiner=bounded.plain_repr(Joiner, "joiner"),
+    )
+    for name in ("range", "lipsum", "dict", "cycler", "joiner", "namespace"):
+        env.globals[name] = bounded.bounded_global(name, env.globals[name])
+    env.proton_metered = bounded.metered
+    env.proton_concat = bounded.concat
     return env
+
+
+def bounded_code_generator() -> type:
+    """Jinja's code generator, with every loop's iterable metered and ``~`` bounded.
+
+    The sandbox intercepts calls and some operators but not loop iterations or ``~``: a loop that
+    writes nothing, or a string doubled with ``~``, would otherwise escape every budget.
+    """
+    from jinja2 import nodes
+    from jinja2.compiler import CodeGenerator
+
+    class BoundedCodeGenerator(CodeGenerator):
+        def visit_For(self, node: Any, frame: Any) -> None:
+            original = node.iter
+            node.iter = nodes.Call(nodes.EnvironmentAttribute("proton_metered"), [original], [], None, None)
+            try:
+                super().visit_For(node, frame)
+            finally:
+                node.iter = original
+
+        def visit_Concat(self, node: Any, frame: Any) -> None:
+            if frame.eval_ctx.volatile:
+                markup = "context.eval_ctx.volatile"
+            else:
+                markup = "True" if frame.eval_ctx.autoescape else "False"
+            self.write("environment.proton_concat((")
+            for arg in node.nodes:
+                self.visit(arg, frame)
+                self.write(", ")
+            self.write(f"), {markup})")
+
+    return BoundedCodeGenerator
 
 
 def known_filters() -> frozenset[str]:
@@ -761,11 +822,19 @@ def _compile(source: str, template_name: str) -> _Compiled:
     marked = _with_markers(source)
     try:
         tree = env.parse(marked, template_name, filename)
-        result.marked = _template(env, env.compile(tree, template_name, filename))
-        if marked != source and any(True for _ in tree.find_all(tuple(getattr(nodes, n) for n in _CAPTURING_NODES))):
-            result.plain = _template(env, env.compile(source, template_name, filename))
     except TemplateSyntaxError as exc:
         result.error = syntax_error(source, exc)
+    except TOO_DEEP as exc:
+        result.error = too_deep(source, exc, "syntax")  # analyse() fails the same way: PL501 reports it
+    else:
+        try:
+            result.marked = _template(env, env.compile(tree, template_name, filename))
+            if marked != source and any(True for _ in tree.find_all(tuple(getattr(nodes, n) for n in _CAPTURING_NODES))):
+                result.plain = _template(env, env.compile(source, template_name, filename))
+        except TemplateSyntaxError as exc:
+            result.error = syntax_error(source, exc)
+        except TOO_DEEP as exc:
+            result.error = too_deep(source, exc, "limit")
     if len(_compiled) >= _COMPILE_CACHE_SIZE:
         _compiled.pop(next(iter(_compiled)))
     _compiled[key] = result
@@ -818,12 +887,15 @@ def _realign(marked_text: str, marked_map: list[int], plain_text: str) -> list[i
 def _run(template: Any, ctx: dict, template_name: str) -> tuple[str | None, RenderError | None]:
     chunks: list[str] = []
     size = 0
+    limit = budgets.current().render_output
     try:
-        for chunk in template.generate(ctx):
-            size += len(chunk)
-            if size > MAX_OUTPUT:
-                return None, RenderError("limit", f"the rendered text passes {MAX_OUTPUT:,} characters", None)
-            chunks.append(chunk)
+        with bounded.metering() as meter:
+            for chunk in template.generate(ctx):
+                size += len(chunk)
+                if size > limit:
+                    raise bounded.BudgetExceeded(f"the rendered text passes {limit:,} characters", "render-output")
+                chunks.append(chunk)
+                meter.step()
     except Exception as exc:  # noqa: BLE001 - every failure of a template is data
         return None, _runtime_error(exc, template_name)
     return "".join(chunks), None
@@ -857,9 +929,25 @@ def _runtime_error(exc: BaseException, template_name: str) -> RenderError:
         return RenderError(
             "include", "include, import and extends are not available: Proton renders each IaC file on its own", line
         )
+    if isinstance(exc, bounded.BudgetExceeded):
+        return RenderError("limit", str(exc), line)
     if isinstance(exc, RecursionError):
         return RenderError("limit", "the template recurses too deeply", line)
-    return RenderError("error", f"{type(exc).__name__}: {exc}", line)
+    if isinstance(exc, MemoryError):
+        return RenderError("limit", "the template builds a value larger than the memory available", line)
+    return RenderError("error", f"{_EVALUATION_FAULTS.get(type(exc), 'the template fails to evaluate')}: {exc}", line)
+
+
+#: How a failing expression is described, by what Python raised (never the exception's name).
+_EVALUATION_FAULTS: dict[type, str] = {
+    ZeroDivisionError: "the template divides by zero",
+    TypeError: "a value has the wrong type for what the template does with it",
+    ValueError: "a value cannot be converted",
+    OverflowError: "a number is too large",
+    IndexError: "an index is out of range",
+    KeyError: "a key is missing",
+    AttributeError: "an attribute is missing",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -888,6 +976,43 @@ def _unclosed_block(source: str, before_line: int) -> tuple[str, int] | None:
         elif tag.startswith("end") and stack and stack[-1][0] == tag[3:]:
             stack.pop()
     return stack[-1] if stack else None
+
+
+#: What parsing or compiling a template too deeply nested raises: Python's recursion limit, its
+#: limit of 20 statically nested blocks, or running out of memory on a pathological tree.
+TOO_DEEP = (RecursionError, SyntaxError, MemoryError)
+
+
+def too_deep(source: str, exc: BaseException, kind: str) -> RenderError:
+    """A template Jinja cannot parse or compile because of its depth, as data at its deepest line."""
+    if isinstance(exc, SyntaxError) and "nested blocks" in str(exc):
+        what = "nests more than 20 loops or blocks inside each other (Jinja compiles them to Python, which allows 20)"
+    else:
+        what = "is nested too deeply for Jinja (blocks, brackets, or a long chain of operators in one expression)"
+    return RenderError(kind, f"the template {what}; split it up, or move the logic into the inputs", _deepest_line(source))
+
+
+def _deepest_line(source: str) -> int:
+    """The line where block tags and brackets nest deepest (else the line of the longest tag)."""
+    depth, deepest, line, longest = 0, -1, 1, (0, 1)
+    for seg in scan(source):
+        if seg.kind not in ("var", "block"):
+            continue
+        text = source[seg.start : seg.end]
+        start_line = line_of(source, seg.start)
+        longest = max(longest, (len(text), start_line))
+        match = _BLOCK_TAG.match(text) if seg.kind == "block" else None
+        tag = match.group(1) if match else ""
+        if tag in _OPENING_TAGS:
+            depth += 1
+        elif tag.startswith("end"):
+            depth -= 1
+        brackets = 0
+        for offset, char in enumerate(text):
+            brackets += (char in "([{") - (char in ")]}")
+            if depth + brackets > deepest:
+                deepest, line = depth + brackets, line_of(source, seg.start + offset)
+    return line if deepest > 2 else longest[1]
 
 
 def syntax_error(source: str, exc: Any) -> RenderError:
@@ -1043,10 +1168,11 @@ def analyse(source_text: str, template_name: str = "template") -> TemplateAnalys
     analysis = TemplateAnalysis(resolves=find_resolves(source))
     try:
         tree = environment().parse(_blank(source, analysis.resolves), template_name)
+        _Walker(analysis).run(tree)
     except TemplateSyntaxError as exc:
         analysis.syntax_error = syntax_error(source, exc)
-        return analysis
-    _Walker(analysis).run(tree)
+    except TOO_DEEP as exc:
+        analysis.syntax_error = too_deep(source, exc, "syntax")
     return analysis
 
 
