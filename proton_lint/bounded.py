@@ -124,7 +124,9 @@ def check_size(size: int, what: str = "a value") -> None:
     """Refuse building ``what`` of ``size`` characters or items."""
     limit = value_limit()
     if size > limit:
-        raise BudgetExceeded(f"the template builds {what} of {size:,} characters or items; at most {limit:,}", "value-size")
+        raise BudgetExceeded(
+            f"the template builds {what} of {size:,} characters or items; at most {limit:,}", "value-size"
+        )
 
 
 def check_digits(bits: int) -> None:
@@ -132,7 +134,9 @@ def check_digits(bits: int) -> None:
     digits = int(bits * _DIGITS_PER_BIT) + 1
     limit = value_limit()
     if digits > limit:
-        raise BudgetExceeded(f"the template computes an integer of about {digits:,} digits; at most {limit:,}", "value-size")
+        raise BudgetExceeded(
+            f"the template computes an integer of about {digits:,} digits; at most {limit:,}", "value-size"
+        )
 
 
 def checked(value: Any) -> Any:
@@ -212,7 +216,7 @@ def check_percent_format(template: str, args: Any) -> None:
                 values = args if isinstance(args, tuple) else (args,)
                 if any((_int(v) or 0) > limit for v in values):
                     raise BudgetExceeded(f"a '%*' width in the template is over {limit:,}", "value-size")
-            elif number is not None and len(number) > 12 or (number and int(number) > limit):
+            elif (number is not None and len(number) > 12) or (number and int(number) > limit):
                 raise BudgetExceeded(f"the format {match.group(0)!r} asks for {int(number):,} characters", "value-size")
 
 
@@ -362,13 +366,13 @@ def check_replace(text: Any, old: Any, new: Any, count: int | None = None) -> No
     check_size(len(text) + hits * len(new), "a replaced string")
 
 
-def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> None:  # noqa: A002, ARG001
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> None:  # noqa: ARG001
     words = (_int(n) or 0) * (_int(max) or 0)
     check_size(words * 10, "lorem ipsum")
     step(words)
 
 
-def _center(value: Any, width: Any = 80) -> None:
+def _center(value: Any, width: Any = 80) -> None:  # noqa: ARG001
     check_size(_int(width) or 0, "a centred string")
 
 
@@ -398,9 +402,12 @@ def _join(eval_ctx: Any, value: Any, d: Any = "", attribute: Any = None) -> None
         check_size(len(d) * max(items - 1, 0), "a joined string")
 
 
-def _wordwrap(env: Any, s: Any, width: Any = 79, break_long_words: bool = True, wrapstring: Any = None, *_: Any) -> None:  # noqa: ARG001
-    if isinstance(s, str) and isinstance(wrapstring, str):
-        check_size(len(s) * (len(wrapstring) + 1), "a wrapped string")
+def _wordwrap(*args: Any, **kwargs: Any) -> None:
+    """``wordwrap(env, s, width, break_long_words, wrapstring, ...)``: wrapstring repeats per line."""
+    text = args[1] if len(args) > 1 else None
+    wrapstring = kwargs.get("wrapstring", args[4] if len(args) > 4 else None)
+    if isinstance(text, str) and isinstance(wrapstring, str):
+        check_size(len(text) * (len(wrapstring) + 1), "a wrapped string")
 
 
 def _format(value: Any, *args: Any, **kwargs: Any) -> None:
@@ -441,10 +448,8 @@ def bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         step()
         if check is not None:
-            try:
+            with contextlib.suppress(TypeError):  # wrong arguments: the filter raises Jinja's own error
                 check(*args, **kwargs)
-            except TypeError:
-                pass  # wrong arguments: the filter itself raises Jinja's error
         return checked(func(*args, **kwargs))
 
     return run

@@ -397,6 +397,7 @@ FILTERS = {
 # The environment
 # ---------------------------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def environment() -> Any:
     """The process's sandboxed Jinja environment with Proton's filters (created on first use)."""
@@ -501,7 +502,7 @@ def environment() -> Any:
 
             return bounded_format
 
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
             bounded.step()
             target = bounded.unshield(__obj)
             bounded.check_call(target, args, kwargs)
@@ -829,7 +830,9 @@ def _compile(source: str, template_name: str) -> _Compiled:
     else:
         try:
             result.marked = _template(env, env.compile(tree, template_name, filename))
-            if marked != source and any(True for _ in tree.find_all(tuple(getattr(nodes, n) for n in _CAPTURING_NODES))):
+            if marked != source and any(
+                True for _ in tree.find_all(tuple(getattr(nodes, n) for n in _CAPTURING_NODES))
+            ):
                 result.plain = _template(env, env.compile(source, template_name, filename))
         except TemplateSyntaxError as exc:
             result.error = syntax_error(source, exc)
@@ -989,7 +992,9 @@ def too_deep(source: str, exc: BaseException, kind: str) -> RenderError:
         what = "nests more than 20 loops or blocks inside each other (Jinja compiles them to Python, which allows 20)"
     else:
         what = "is nested too deeply for Jinja (blocks, brackets, or a long chain of operators in one expression)"
-    return RenderError(kind, f"the template {what}; split it up, or move the logic into the inputs", _deepest_line(source))
+    return RenderError(
+        kind, f"the template {what}; split it up, or move the logic into the inputs", _deepest_line(source)
+    )
 
 
 def _deepest_line(source: str) -> int:
