@@ -140,14 +140,44 @@ def check_digits(bits: int) -> None:
 
 
 def checked(value: Any) -> Any:
-    """``value`` if its size is within the budget (strings, containers, integers)."""
+    """``value`` if its size is within the budget (strings, containers, integers).
+
+    An iterator (what ``batch``, ``map`` or ``reverse`` return) comes back as a :class:`Lazy`: it
+    iterates as before, one step per item, but cannot be printed as ``<generator object at 0x…>``.
+    """
     if value is None or type(value) is bool:
         return value
     if isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)):
         check_size(len(value), f"a {type(value).__name__}")
-    elif isinstance(value, int) and not isinstance(value, bool):
+    elif isinstance(value, int):
         check_digits(value.bit_length())
+    elif isinstance(value, Iterator) and not isinstance(value, Lazy):
+        return Lazy(value)
     return value
+
+
+class Lazy:
+    """An iterator handed to a template: metered, and refused when printed."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: Iterator[Any]) -> None:
+        self.source = source
+
+    def __iter__(self) -> Lazy:
+        return self
+
+    def __next__(self) -> Any:
+        item = next(self.source)
+        step()
+        return item
+
+    def __repr__(self) -> str:
+        from jinja2.sandbox import SecurityError
+
+        raise SecurityError("a sequence still to be computed cannot be printed: add |list to print its items")
+
+    __str__ = __repr__
 
 
 def _int(value: Any) -> int | None:
@@ -318,6 +348,8 @@ def refuse_unprintable(value: Any) -> None:
         return  # printing it raises the undefined error, which names what is missing
     if isinstance(value, Shielded):
         raise SecurityError(f"{value.label} is a function, not a value: a template can only print data")
+    if isinstance(value, Lazy):
+        repr(value)  # raises, saying what to do
     if isinstance(value, _code_types()) or (callable(value) and not isinstance(value, tuple(_PLAIN_TYPES))):
         name = getattr(value, "__name__", None) or getattr(value, "_name", None) or type(value).__name__
         raise SecurityError(f"{name} is a function or an object, not a value: a template can only print data")

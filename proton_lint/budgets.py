@@ -4,6 +4,8 @@ Every budget has a default far beyond any real template and is set with the ``li
 the configuration (``[tool.proton-lint.limits]``, or ``limits:`` in ``.proton-lint.yaml``).
 Going over a budget is a finding at the file and line that asked for it, never a hang or a crash.
 
+The environment variable ``PROTON_LINT_LIMITS`` (``render-seconds=5,value-size=100000``) changes
+the defaults, for the emulator and anything else that renders without a configuration file.
 The budgets in force are a context variable, so the emulator's threads and the linter's workers
 each see their own, and tests can lower them for one block with :func:`using`.
 """
@@ -12,9 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
+
+from proton_lint.errors import UserError
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +53,33 @@ class Budgets:
     def from_config(cls, values: Mapping[str, Any] | None) -> Budgets:
         """Budgets from the ``limits`` table (validated by the config schema: keys and minimums)."""
         if not values:
-            return DEFAULT
-        return replace(DEFAULT, **{key.replace("-", "_"): value for key, value in values.items()})
+            return defaults()
+        return replace(defaults(), **{key.replace("-", "_"): value for key, value in values.items()})
 
 
-DEFAULT = Budgets()
+def _from_environment() -> Budgets:
+    """The defaults, changed by ``PROTON_LINT_LIMITS="key=value,..."`` (how the emulator is configured)."""
+    text = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if not text:
+        return Budgets()
+    changes: dict[str, Any] = {}
+    known = Budgets.config_keys()
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, _, value = item.partition("=")
+        key = key.strip()
+        if key not in known:
+            raise UserError(f"{ENVIRONMENT_VARIABLE}: unknown limit {key!r}; the limits are {', '.join(known)}")
+        try:
+            number = float(value) if key == "render-seconds" else int(value)
+        except ValueError:
+            raise UserError(f"{ENVIRONMENT_VARIABLE}: {key} should be a number, not {value.strip()!r}") from None
+        if number <= 0:
+            raise UserError(f"{ENVIRONMENT_VARIABLE}: {key} should be positive")
+        changes[key.replace("-", "_")] = number
+    return Budgets(**changes)
+
+
+ENVIRONMENT_VARIABLE = "PROTON_LINT_LIMITS"
 
 #: JSON Schema of the config's ``limits`` table.
 CONFIG_SCHEMA: dict[str, Any] = {
@@ -63,12 +91,19 @@ CONFIG_SCHEMA: dict[str, Any] = {
     },
 }
 
-_current: contextvars.ContextVar[Budgets] = contextvars.ContextVar("proton_lint_budgets", default=DEFAULT)
+
+@functools.lru_cache(maxsize=1)
+def defaults() -> Budgets:
+    """The defaults of this process: the built-in ones, changed by ``PROTON_LINT_LIMITS``."""
+    return _from_environment()
+
+
+_current: contextvars.ContextVar[Budgets | None] = contextvars.ContextVar("proton_lint_budgets", default=None)
 
 
 def current() -> Budgets:
     """The budgets in force in this thread or task."""
-    return _current.get()
+    return _current.get() or defaults()
 
 
 def activate(budgets: Budgets) -> None:

@@ -768,7 +768,8 @@ def _unmark(text: str) -> tuple[str, list[int]]:
 class RenderError:
     """Why rendering failed, at a source line (None when no line applies)."""
 
-    #: "syntax", "undefined", "filter", "security", "include", "limit" or "error"
+    #: "syntax", "depth" (too deeply nested to parse), "undefined", "filter", "security", "include",
+    #: "limit" (over a budget) or "error"
     kind: str
     message: str
     line: int | None = None
@@ -821,12 +822,17 @@ def _compile(source: str, template_name: str) -> _Compiled:
     result = _Compiled()
     filename = f"<proton:{template_name}>"
     marked = _with_markers(source)
+    known = analyse(source)  # cached: the rules have usually analysed this text already
+    if known.syntax_error is not None and known.syntax_error.kind == "depth":
+        result.error = known.syntax_error  # parsing it again would take as long and fail the same way
+        _remember(key, result)
+        return result
     try:
         tree = env.parse(marked, template_name, filename)
     except TemplateSyntaxError as exc:
         result.error = syntax_error(source, exc)
     except TOO_DEEP as exc:
-        result.error = too_deep(source, exc, "syntax")  # analyse() fails the same way: PL501 reports it
+        result.error = too_deep(source, exc, "depth")  # analyse() fails the same way: PL501 reports it
     else:
         try:
             result.marked = _template(env, env.compile(tree, template_name, filename))
@@ -838,10 +844,14 @@ def _compile(source: str, template_name: str) -> _Compiled:
             result.error = syntax_error(source, exc)
         except TOO_DEEP as exc:
             result.error = too_deep(source, exc, "limit")
+    _remember(key, result)
+    return result
+
+
+def _remember(key: tuple[str, str], result: _Compiled) -> None:
     if len(_compiled) >= _COMPILE_CACHE_SIZE:
         _compiled.pop(next(iter(_compiled)))
     _compiled[key] = result
-    return result
 
 
 def _template(env: Any, code: Any) -> Any:
@@ -1177,7 +1187,7 @@ def analyse(source_text: str, template_name: str = "template") -> TemplateAnalys
     except TemplateSyntaxError as exc:
         analysis.syntax_error = syntax_error(source, exc)
     except TOO_DEEP as exc:
-        analysis.syntax_error = too_deep(source, exc, "syntax")
+        analysis.syntax_error = too_deep(source, exc, "depth")
     return analysis
 
 

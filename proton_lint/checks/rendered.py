@@ -90,7 +90,7 @@ class RenderFailed(Rule):
         found = []
         for rendering in _renderings(bundle):
             for error in rendering.result.errors:
-                if error.kind == "syntax":
+                if error.kind in ("syntax", "depth"):
                     continue  # PL501 reports syntax errors once, from the syntax tree
                 if rendering.kind is TemplateKind.COMPONENT and (error.name or "").startswith("service"):
                     continue  # PL506: what a component reads of its service instance may be absent

@@ -75,6 +75,7 @@ Outputs:
     Value: '{{ instance.outputs.QueueUrl }}'
 {% endfor %}
 """
+LOOP_NOTHING = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
 ENV_SPEC = "proton: EnvironmentSpec\nspec:\n  team: core\n  vpc_cidr: 10.1.0.0/16\n"
 SVC_SPEC = """proton: ServiceSpec
 pipeline:
@@ -198,6 +199,9 @@ def test_cancel_leaves_the_last_good_template_and_delete_deletes_the_stack(
         (ENV_CFN + "{% if x %}\n", "Rendering infrastructure/cloudformation.yaml"),
         (ENV_CFN + "  Bad: [\n", "not valid YAML"),
         (ENV_CFN.replace("!Ref VPC", "!GetAtt VPC.Nope"), "CloudFormation could not create the stack"),
+        # the render budget holds in the emulator too (default budgets: a million steps)
+        (LOOP_NOTHING + "\n" + ENV_CFN, "limits.render-steps"),
+        ("{{ '%0999999999d' % 1 }}\n" + ENV_CFN, "limits.value-size"),
     ],
 )
 def test_failures_say_what_broke_and_where(proton: Any, s3: Any, cloudformation: Any, cfn: str, expected: str) -> None:
