@@ -530,7 +530,9 @@ class JinjaSyntaxError(JinjaRule):
     what = (
         "Parses every `rendering_engine: jinja` file a manifest names with Jinja and reports the syntax "
         "error at the line where the mistake is: a tag that is not closed on its own line is reported at "
-        "its first line, a block that is never closed (`{% if %}` without `{% endif %}`) at its opening tag."
+        "its first line, a block that is never closed (`{% if %}` without `{% endif %}`) at its opening tag. "
+        "A template nested too deeply for Jinja's parser (thousands of nested blocks or brackets, a sum of "
+        "100,000 terms) is reported here too, at its deepest line."
     )
     why = "Proton renders the file with Jinja before it deploys it: a syntax error fails every deployment."
     fix = "Close the tag (`%}`, `}}`) or the block (`{% endif %}`, `{% endfor %}`) Jinja names."

@@ -75,7 +75,10 @@ class RenderFailed(Rule):
         "defaults), every instance, and fake but realistic environment and instance outputs, and reports "
         "rendering errors at the source line. Syntax errors are PL501's; this rule reports what only "
         "rendering shows: a name that is not there for these inputs, `proton_cfn_sanitize` or `raw=False` "
-        "refusing a value, a loop over something that is not a list."
+        "refusing a value, a loop over something that is not a list. Rendering is bounded (the `limits` "
+        "of the configuration): a template that takes more steps or time than the budget, or builds a string, "
+        "list or integer over `value-size`, is reported at its line, naming the limit; so is printing a "
+        "function or an object instead of a value."
     )
     why = (
         "Proton renders the template when the resource is deployed; a render error fails the deployment with a "
