@@ -414,7 +414,7 @@ def _indent(value: Any, width: Any = 4, first: bool = False, blank: bool = False
     check_size(len(value if isinstance(value, str) else "") + pad * lines, "an indented string")
 
 
-def _replace(eval_ctx: Any, value: Any, old: Any, new: Any, count: Any = None) -> None:  # noqa: ARG001
+def _replace(value: Any, old: Any, new: Any, count: Any = None) -> None:
     check_replace(value, old, new, _int(count))
 
 
@@ -428,16 +428,16 @@ def _slice(value: Any, slices: Any, fill_with: Any = None) -> None:  # noqa: ARG
     step(count)
 
 
-def _join(eval_ctx: Any, value: Any, d: Any = "", attribute: Any = None) -> None:  # noqa: ARG001
-    items = _sized(value)
+def _join(value: Any, d: Any = "", attribute: Any = None) -> None:  # noqa: ARG001
+    items = len(value) if isinstance(value, (list, tuple, str, range, dict)) else None
     if items is not None and isinstance(d, str):
         check_size(len(d) * max(items - 1, 0), "a joined string")
 
 
 def _wordwrap(*args: Any, **kwargs: Any) -> None:
-    """``wordwrap(env, s, width, break_long_words, wrapstring, ...)``: wrapstring repeats per line."""
-    text = args[1] if len(args) > 1 else None
-    wrapstring = kwargs.get("wrapstring", args[4] if len(args) > 4 else None)
+    """``wordwrap(s, width, break_long_words, wrapstring, ...)``: wrapstring repeats per line."""
+    text = args[0] if args else None
+    wrapstring = kwargs.get("wrapstring", args[3] if len(args) > 3 else None)
     if isinstance(text, str) and isinstance(wrapstring, str):
         check_size(len(text) * (len(wrapstring) + 1), "a wrapped string")
 
@@ -448,7 +448,7 @@ def _format(value: Any, *args: Any, **kwargs: Any) -> None:
         check_percent_format(value, args)
 
 
-def _tojson(eval_ctx: Any, value: Any, indent: Any = None) -> None:  # noqa: ARG001
+def _tojson(value: Any, indent: Any = None) -> None:  # noqa: ARG001
     check_size(_int(indent) or 0, "a JSON indent")
 
 
@@ -475,13 +475,15 @@ FILTER_CHECKS: dict[str, Callable[..., None]] = {
 def bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` counted as a step, with its pre-check, and its result's size checked."""
     check = FILTER_CHECKS.get(name)
+    # a filter marked pass_context, pass_eval_context or pass_environment gets that first
+    skip = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
 
     @functools.wraps(func)  # keeps jinja_pass_arg and the async variant marker
     def run(*args: Any, **kwargs: Any) -> Any:
         step()
         if check is not None:
             with contextlib.suppress(TypeError):  # wrong arguments: the filter raises Jinja's own error
-                check(*args, **kwargs)
+                check(*args[skip:], **kwargs)
         return checked(func(*args, **kwargs))
 
     return run
