@@ -62,6 +62,15 @@ def too_long_message(path: str | Path) -> str:
     return f"the path is {len(os.fsencode(os.path.abspath(path)))} bytes, longer than the system allows; it is not read"
 
 
+def unreadable_message(path: str | Path, exc: OSError) -> str:
+    """Why ``path`` could not be looked at, for a finding about that path."""
+    if exc.errno == TOO_LONG:
+        return too_long_message(path)
+    if exc.errno == errno.ELOOP:
+        return "it is a link that loops (the chain of links never reaches a file); it is not read"
+    return f"it cannot be read ({exc.strerror or exc})"
+
+
 def open_regular(path: str | Path, limit: int | None = None) -> BinaryIO:
     """Open a regular file of at most ``limit`` bytes (default: the file-size budget) for reading.
 
