@@ -15,6 +15,7 @@ import gzip
 import io
 import os
 import posixpath
+import re
 import tarfile
 import zlib
 from dataclasses import dataclass, field
@@ -31,6 +32,14 @@ MAX_HEADER = 64 * 1024
 #: Headers that may precede one member (tar writes at most a long name, a long link and a PAX
 #: header); each one is a recursive call in tarfile, so a chain of thousands would overflow the stack.
 MAX_HEADER_CHAIN = 32
+#: Long-name and PAX header bytes of all members together. Each such header costs tarfile a regex
+#: pass; capping their total bounds the time an archive of headers alone can take.
+MAX_HEADER_TOTAL = 4 * 1024 * 1024
+#: Longest run of digits a PAX header may hold. Before 3.11.10 / 3.12.6, tarfile finds
+#: ``hdrcharset`` with a regex that is quadratic in digit runs (CVE-2024-6232): 64 KB of digits
+#: took 13 s. No PAX record holds a number this long (a time in nanoseconds has 10 and 9).
+MAX_PAX_DIGITS = 32
+_PAX_DIGIT_RUN = re.compile(rb"[0-9]{%d}" % (MAX_PAX_DIGITS + 1))
 _MB = 1024 * 1024
 _HEADER_TYPES = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE, b"X")
 
@@ -72,25 +81,73 @@ class _CountingReader(io.RawIOBase):
 
 
 class _BoundedTarInfo(tarfile.TarInfo):
-    """tarfile's member header, refusing long-name and PAX headers of absurd declared size.
+    """tarfile's member header, refusing long-name and PAX headers of absurd size or content.
 
     tarfile reads such a header's data in one ``read(size)``; checking ``size`` first means a 1 GiB
-    long name in a 1 MB archive costs nothing.
+    long name in a 1 MB archive costs nothing. Headers that precede a member are each a recursive
+    call in tarfile, so their chain is bounded too.
     """
 
     def _proc_member(self, tarfile_: tarfile.TarFile):  # type: ignore[override]
-        is_header = self.type in _HEADER_TYPES
-        chain = getattr(tarfile_, "_header_chain", 0) + 1 if is_header else 0
-        tarfile_._header_chain = chain  # type: ignore[attr-defined]
+        if self.type not in _HEADER_TYPES:
+            tarfile_._header_chain = 0  # type: ignore[attr-defined]
+            return super()._proc_member(tarfile_)
+        chain = getattr(tarfile_, "_header_chain", 0) + 1
+        total = getattr(tarfile_, "_header_total", 0) + self.size
+        tarfile_._header_chain, tarfile_._header_total = chain, total  # type: ignore[attr-defined]
+        kind = "PAX" if self.type in (tarfile.XHDTYPE, tarfile.XGLTYPE, b"X") else "GNU long-name"
         if chain > MAX_HEADER_CHAIN:
             raise ArchiveRefused(f"more than {MAX_HEADER_CHAIN} headers precede one member; not a bundle tar writes")
-        if is_header and self.size > MAX_HEADER:
-            kind = "PAX" if self.type in (tarfile.XHDTYPE, tarfile.XGLTYPE, b"X") else "GNU long-name"
+        if self.size > MAX_HEADER:
             raise ArchiveRefused(
                 f"a {kind} header declares {self.size:,} bytes (at most {MAX_HEADER:,} are read); "
                 "not a bundle tar writes"
             )
+        if total > MAX_HEADER_TOTAL:
+            raise ArchiveRefused(
+                f"long-name and PAX headers pass {MAX_HEADER_TOTAL // _MB} MB in all; not a bundle tar writes"
+            )
         return super()._proc_member(tarfile_)
+
+    def _proc_pax(self, tarfile_: tarfile.TarFile):  # type: ignore[override]
+        """Look at the PAX data before tarfile's regexes do, then let tarfile parse it."""
+        data = tarfile_.fileobj.read(self._block(self.size))
+        if _PAX_DIGIT_RUN.search(data, 0, self.size):
+            raise ArchiveRefused(
+                f"a PAX header holds a number of more than {MAX_PAX_DIGITS} digits; not a bundle tar writes"
+            )
+        return super()._proc_pax(_Replay(tarfile_, data))
+
+
+class _Replay:
+    """A TarFile whose stream hands out ``first`` on its next read, then goes on as before.
+
+    Attributes are read from and written to the real TarFile, so tarfile's own code runs unchanged.
+    """
+
+    def __init__(self, tar: tarfile.TarFile, first: bytes) -> None:
+        object.__setattr__(self, "_tar", tar)
+        object.__setattr__(self, "fileobj", _ReplayStream(tar.fileobj, first))
+
+    def __getattr__(self, name: str):
+        return getattr(self._tar, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._tar, name, value)
+
+
+class _ReplayStream:
+    def __init__(self, stream, first: bytes) -> None:
+        self._stream, self._first = stream, first
+
+    def read(self, size: int) -> bytes:
+        if self._first is not None:
+            data, self._first = self._first, None
+            return data
+        return self._stream.read(size)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 def _mb(size: int) -> str:
