@@ -41,7 +41,8 @@ MAX_HEADER_TOTAL = 4 * 1024 * 1024
 MAX_PAX_DIGITS = 32
 _PAX_DIGIT_RUN = re.compile(rb"[0-9]{%d}" % (MAX_PAX_DIGITS + 1))
 _MB = 1024 * 1024
-_HEADER_TYPES = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE, b"X")
+_PAX_TYPES = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE)
+_HEADER_TYPES = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, *_PAX_TYPES)
 
 
 class ArchiveRefused(Exception):
@@ -95,7 +96,7 @@ class _BoundedTarInfo(tarfile.TarInfo):
         chain = getattr(tarfile_, "_header_chain", 0) + 1
         total = getattr(tarfile_, "_header_total", 0) + self.size
         tarfile_._header_chain, tarfile_._header_total = chain, total  # type: ignore[attr-defined]
-        kind = "PAX" if self.type in (tarfile.XHDTYPE, tarfile.XGLTYPE, b"X") else "GNU long-name"
+        kind = "PAX" if self.type in _PAX_TYPES else "GNU long-name"
         if chain > MAX_HEADER_CHAIN:
             raise ArchiveRefused(f"more than {MAX_HEADER_CHAIN} headers precede one member; not a bundle tar writes")
         if self.size > MAX_HEADER:
