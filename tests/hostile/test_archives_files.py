@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import stat
 import tarfile
 from pathlib import Path
 
@@ -165,6 +166,16 @@ def test_a_fifo_in_a_bundle_folder_is_reported_and_the_rest_checked(tmp_path: Pa
     assert "FIFO" in line and "pipe.yaml" in outcome.stdout
     assert "PL000" not in outcome.output
     assert set(re.findall(r"\bPL\d{3}\b", outcome.stdout)) - {"PL120"}, "the broken schema is still reported"
+
+
+def test_a_device_in_a_bundle_folder_is_reported_unopened(tmp_path: Path) -> None:
+    repo = _environment(tmp_path / "repo")
+    try:  # /dev/zero's numbers: read, it would never end
+        os.mknod(repo / "env" / "v1" / "infrastructure" / "zero.yaml", 0o600 | stat.S_IFCHR, os.makedev(1, 5))
+    except PermissionError:
+        pytest.skip("creating a device needs CAP_MKNOD")
+    outcome = lint("--select", "PL1", ".", cwd=repo, seconds=SECONDS, memory_mb=MEMORY_MB)
+    _assert_only(outcome, "PL120", "character device")
 
 
 def test_a_file_over_the_size_budget_is_refused_unread(tmp_path: Path) -> None:
