@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,6 +20,9 @@ from proton_lint import budgets
 
 #: What the OS calls a name or path it cannot handle (a name over 255 bytes, a path over PATH_MAX).
 TOO_LONG = errno.ENAMETOOLONG
+#: For files the user names (a baseline, rule packs): regular files only, of any size.
+NO_LIMIT = sys.maxsize
+_CHUNK = 64 * 1024
 
 
 class FileRefused(OSError):
@@ -90,11 +94,16 @@ def open_regular(path: str | Path, limit: int | None = None) -> BinaryIO:
         raise
 
 
-def read_regular(path: str | Path) -> bytes:
-    """The bytes of a regular file within the file-size budget (else :class:`FileRefused`)."""
-    limit = budgets.current().file_size
-    with open_regular(path) as handle:
-        data = handle.read(limit + 1)
+def read_regular(path: str | Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (default: the file-size budget).
+
+    Else :class:`FileRefused`. Reads what ``fstat`` announced, then on in chunks if the file grew.
+    """
+    limit = budgets.current().file_size if limit is None else limit
+    with open_regular(path, limit) as handle:
+        data = handle.read(os.fstat(handle.fileno()).st_size + 1)
+        while len(data) <= limit and (more := handle.read(_CHUNK)):
+            data += more
     if len(data) > limit:
         raise FileRefused(errno.EFBIG, f"grew past the file-size limit of {limit:,} while read", str(path))
     return data
