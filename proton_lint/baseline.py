@@ -16,6 +16,7 @@ from pathlib import Path
 
 from proton_lint import __version__
 from proton_lint.errors import UserError
+from proton_lint.files import NO_LIMIT, read_regular
 from proton_lint.findings import Finding
 
 BASELINE_VERSION = 1
@@ -41,7 +42,7 @@ def write(path: Path, findings: list[Finding], where: Callable[[str], str] = str
 
 def load(path: Path) -> Counter:
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
+        body = json.loads(read_regular(path, NO_LIMIT).decode("utf-8"))  # the user's own file
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read the baseline: {exc.strerror}") from None
     except json.JSONDecodeError as exc:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import errno
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+from proton_lint.files import read_regular, refusal, unreadable_message
 from proton_lint.source import YamlDocument, parse_yaml_shared
 
 SCHEMA_FILE = "schema/schema.yaml"
@@ -63,6 +65,7 @@ class FileSource(Protocol):
     def sizes(self) -> dict[str, int]: ...
     def read(self, rel: str) -> bytes: ...
     def skipped_links(self) -> dict[str, str]: ...
+    def unread(self) -> dict[str, str]: ...
     def display(self, rel: str = "") -> str: ...
 
 
@@ -87,6 +90,62 @@ def project_path(shown: str, root: Path | None) -> str:
     return outer.replace(os.sep, "/") + (sep + inner if sep else "")
 
 
+def _link_problem(path: str, exc: OSError) -> str:
+    """What is wrong with a link whose target cannot be reached."""
+    target = os.readlink(path)
+    if exc.errno == errno.ELOOP:
+        return f"a link to {target!r} that loops (the chain of links never reaches a file)"
+    if exc.errno == errno.ENOENT:
+        return f"a link to {target!r}, which does not exist"
+    return f"a link to {target!r} that cannot be followed ({exc.strerror or exc})"
+
+
+@dataclass
+class _Tree:
+    """What walking a bundle folder found (see :attr:`DirSource._walk`)."""
+
+    real_root: str
+    files: dict[str, int] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+    unread: dict[str, str] = field(default_factory=dict)
+
+    def add(self, rel: str, entry: os.DirEntry) -> str | None:
+        """File the entry under what it is; returns ``rel`` when it is a folder to walk."""
+        try:
+            if entry.is_symlink() and not self._link_kept(rel, entry):
+                return None
+            if entry.is_dir(follow_symlinks=False):
+                return rel if entry.name not in SKIP_DIRS else None
+            st = entry.stat()
+        except OSError as exc:
+            self.unread[rel] = unreadable_message(entry.path, exc)
+            return None
+        why = refusal(st)
+        if why:
+            self.unread[rel] = f"it is {why}"
+        else:
+            self.files[rel] = st.st_size
+        return None
+
+    def _link_kept(self, rel: str, entry: os.DirEntry) -> bool:
+        """A link is read as a file only when it reaches a file inside the bundle."""
+        try:
+            os.stat(entry.path)
+        except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:
+                raise
+            self.links[rel] = _link_problem(entry.path, exc)
+            return False
+        target = os.path.realpath(entry.path)
+        if os.path.commonpath([self.real_root, target]) != self.real_root:
+            self.links[rel] = f"a link to {os.readlink(entry.path)!r}, outside the bundle"
+            return False
+        if os.path.isdir(target):
+            self.links[rel] = "a link to a folder; folder links are not followed"
+            return False
+        return True
+
+
 class DirSource:
     """Files of a bundle folder on disk (VCS, dependency and cache folders left out)."""
 
@@ -96,55 +155,45 @@ class DirSource:
         self._display = display_path(root)
 
     @cached_property
-    def _walk(self) -> tuple[dict[str, int], dict[str, str]]:
-        """(files with sizes, links that were not followed with why).
+    def _walk(self) -> _Tree:
+        """Every entry of the folder: files with sizes, links not followed, entries not read.
 
         Folder links are never followed (loops, trees outside the bundle); file links are read
         only when their target lies inside the bundle, so a repository cannot make the linter
-        print a file from elsewhere on the machine.
+        print a file from elsewhere on the machine. Only regular files within the file-size
+        budget are read: a FIFO would block the run, a device would never end.
         """
-        sizes: dict[str, int] = {}
-        links: dict[str, str] = {}
-        real_root = os.path.realpath(self.root)
+        tree = _Tree(real_root=os.path.realpath(self.root))
         stack = [("", str(self.root))]
         while stack:
             prefix, folder = stack.pop()
             try:
                 entries = list(os.scandir(folder))
-            except OSError:
+            except OSError as exc:
+                tree.unread[prefix.rstrip("/") or "."] = unreadable_message(folder, exc)
                 continue
             for entry in entries:
-                rel = prefix + entry.name
-                try:
-                    if entry.is_symlink():
-                        target = os.path.realpath(entry.path)
-                        if os.path.commonpath([real_root, target]) != real_root:
-                            links[rel] = f"a link to {os.readlink(entry.path)!r}, outside the bundle"
-                            continue
-                        if os.path.isdir(target):
-                            links[rel] = "a link to a folder; folder links are not followed"
-                            continue
-                    if entry.is_dir(follow_symlinks=False):
-                        if entry.name not in SKIP_DIRS:
-                            stack.append((rel + "/", entry.path))
-                    else:
-                        sizes[rel] = entry.stat().st_size
-                except (OSError, ValueError):
-                    continue  # a dangling link: nothing Proton could package either
-        return dict(sorted(sizes.items())), links
+                subfolder = tree.add(prefix + entry.name, entry)
+                if subfolder:
+                    stack.append((subfolder + "/", entry.path))
+        tree.files = dict(sorted(tree.files.items()))
+        return tree
 
     def sizes(self) -> dict[str, int]:
-        return self._walk[0]
+        return self._walk.files
 
     def skipped_links(self) -> dict[str, str]:
         """Links in the bundle that were not followed, and why."""
-        return self._walk[1]
+        return self._walk.links
+
+    def unread(self) -> dict[str, str]:
+        """Entries that are not read (special files, files over the size budget, paths too long), and why."""
+        return self._walk.unread
 
     def read(self, rel: str) -> bytes:
-        if rel not in self._walk[0] and not rel.startswith("../"):
+        if rel not in self._walk.files and not rel.startswith("../"):
             raise FileNotFoundError(f"{rel} is not a file of the bundle")
-        with open(os.path.join(self._root_str, rel), "rb") as handle:
-            return handle.read()
+        return read_regular(os.path.join(self._root_str, rel))
 
     def display(self, rel: str = "") -> str:
         if not rel:
@@ -176,6 +225,9 @@ class MemorySource:
 
     def skipped_links(self) -> dict[str, str]:
         return {}  # archive members that are links are reported by discovery (PL104)
+
+    def unread(self) -> dict[str, str]:
+        return {}  # so are archive members that are not regular files
 
     def read(self, rel: str) -> bytes:
         return self._files[rel]

@@ -29,6 +29,7 @@ from typing import Any
 
 from proton_lint import __version__
 from proton_lint.bundle import SKIP_DIRS
+from proton_lint.files import FileRefused, open_regular
 from proton_lint.findings import Finding, Severity, Span
 
 CACHE_DIR = ".proton-lint-cache"
@@ -129,6 +130,22 @@ def tree_files(roots: Iterable[Path]) -> list[Path]:
     return found
 
 
+def _file_digest(path: str | Path) -> Any:
+    """sha256 of a file's contents, read in chunks; a FIFO, device or oversized file is not read.
+
+    Such files are never read by the rules either (PL120); their size and time stand in for them.
+    """
+    h = hashlib.sha256()
+    try:
+        with open_regular(path) as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                h.update(chunk)
+    except FileRefused as exc:
+        st = os.stat(path)
+        h.update(f"refused:{exc.strerror}:{st.st_mode}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h
+
+
 def tree_digest(roots: Iterable[Path], extra: Iterable[Path] = ()) -> str:
     """A digest of every file (name and contents) under the roots, plus ``extra`` files."""
     h = hashlib.sha256()
@@ -138,8 +155,7 @@ def tree_digest(roots: Iterable[Path], extra: Iterable[Path] = ()) -> str:
             if path.is_symlink():
                 h.update(b"link:" + os.readlink(path).encode())
             else:
-                with open(path, "rb") as handle:
-                    h.update(hashlib.sha256(handle.read()).digest())
+                h.update(_file_digest(path).digest())
         except OSError:
             h.update(b"unreadable")
     return h.hexdigest()
@@ -192,8 +208,7 @@ def file_hashes(paths: Iterable[str]) -> dict[str, str]:
     out = {}
     for path in sorted(paths):
         try:
-            with open(path, "rb") as handle:
-                out[path] = hashlib.sha256(handle.read()).hexdigest()
+            out[path] = _file_digest(path).hexdigest()
         except OSError:
             out[path] = ""
     return out

@@ -207,8 +207,9 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from proton_lint.reporters.base import ReportContext
 
     first = args.paths[0] if args.paths else Path(".")
-    start = first if first.is_dir() else first.parent
-    config = config_mod.load(args.config, isolated=args.isolated, start=start if start.exists() else None)
+    # os.path rather than Path: a path too long for the OS is a finding later, not an error here
+    start = first if os.path.isdir(first) else first.parent
+    config = config_mod.load(args.config, isolated=args.isolated, start=start if os.path.exists(start) else None)
     config_packs = [Path(p) for p in config["rules"]]  # YAML only: the config comes with the repository
     _merge_cli(config, args)
     if args.show_config:

@@ -17,6 +17,7 @@ from typing import Any
 
 from proton_lint import budgets
 from proton_lint.errors import UserError
+from proton_lint.files import read_regular
 
 CONFIG_YAML = ".proton-lint.yaml"
 PYPROJECT = "pyproject.toml"
@@ -142,7 +143,7 @@ def _load_yaml(path: Path) -> dict:
     from proton_lint.source import parse_yaml
 
     try:
-        doc = parse_yaml(path.read_bytes())
+        doc = parse_yaml(read_regular(path))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     if doc.problems:

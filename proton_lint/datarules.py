@@ -33,6 +33,7 @@ from typing import Any
 
 from proton_lint.bundle import SCHEMA_FILE, Bundle, BundleKind
 from proton_lint.errors import UserError
+from proton_lint.files import NO_LIMIT, read_regular
 from proton_lint.findings import Finding, Severity
 from proton_lint.rules import EXAMPLE_BASES, Example, Rule
 from proton_lint.schema import type_nodes
@@ -313,7 +314,10 @@ def load_pack(path: Path | Any, origin: str | None = None, *, checked: bool = Fa
     from jsonschema.exceptions import SchemaError
 
     name = str(path)
-    doc = parse_yaml(path.read_bytes())
+    try:  # a pack in the repository could be a FIFO: read regular files only
+        doc = parse_yaml(read_regular(path, NO_LIMIT) if isinstance(path, Path) else path.read_bytes())
+    except OSError as exc:
+        raise RulePackError(f"{name}: cannot read the rule pack: {exc.strerror}") from None
     if doc.problems:
         problem = doc.problems[0]
         raise RulePackError(f"{name}:{problem.span.line}: {problem.message}")

@@ -9,6 +9,7 @@ are read safely in memory. Problems found on the way are returned as notes for t
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -30,6 +31,7 @@ from proton_lint.bundle import (
     project_path,
 )
 from proton_lint.errors import UserError
+from proton_lint.files import describe, unreadable_message
 from proton_lint.findings import Span
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
@@ -140,7 +142,7 @@ def _walk(top: Path, excludes: tuple[str, ...], found: Discovery, root: Path | N
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
-            found.notes.append(Note("PL000", display_path(Path(folder)), f"cannot read the folder: {exc.strerror}"))
+            found.notes.append(Note("PL120", display_path(Path(folder)), unreadable_message(folder, exc)))
             continue
         names = {e.name for e in entries}
         if _ROOT_MARKERS_SET & names and is_bundle_root(Path(folder), names):
@@ -228,14 +230,34 @@ def _bundle_root_of(file: Path) -> Path | None:
     return None
 
 
+def _path_problem(path: Path) -> Note | None:
+    """A path given to check that cannot be linted: too long, a loop, or a FIFO or device.
+
+    A missing path is the user's error (exit code 2); a special file named like an archive is left
+    to the archive reader, which refuses it under PL104.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise DiscoveryError(f"{path}: no such file or folder") from None
+        return Note("PL120", display_path(path), unreadable_message(path, exc))
+    special = describe(mode)
+    if special and not path.name.endswith(ARCHIVE_SUFFIXES):
+        return Note("PL120", display_path(path), f"it is {special}, not a regular file; not opened")
+    return None
+
+
 def discover(paths: list[Path], excludes: tuple[str, ...] = (), root: Path | None = None) -> Discovery:
     """``root``: the project root that ``excludes`` are relative to (default: the working directory)."""
     """Find every bundle under ``paths``; each bundle appears once, in a stable order."""
     found = Discovery()
     file_roots: list[Path] = []
     for path in paths:
-        if not path.exists():
-            raise DiscoveryError(f"{path}: no such file or folder")
+        problem = _path_problem(path)
+        if problem:
+            found.notes.append(problem)
+            continue
         if _is_excluded(path, excludes, root) and not path.samefile("."):
             continue
         if path.is_dir():

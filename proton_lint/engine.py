@@ -174,7 +174,7 @@ class Linter:
             finding = self.note_finding(note)
             if finding:
                 result.findings.append(finding)
-        repo = Repository(found.bundles, [p for p in paths if p.exists()], self.options)
+        repo = Repository(found.bundles, [p for p in paths if os.path.exists(p)], self.options)
         result.findings.extend(self._check_all(repo))
         findings = self._per_path_ignores(result.findings)
         if self.options.baseline is not None:

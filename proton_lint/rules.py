@@ -52,6 +52,8 @@ class Example:
     options: dict = field(default_factory=dict)
     #: symbolic links to create: path in the bundle -> link target
     links: dict[str, str] = field(default_factory=dict)
+    #: FIFOs (named pipes) to create, by path in the bundle
+    fifos: tuple[str, ...] = ()
 
 
 class Rule:
@@ -169,6 +171,8 @@ def _example_markdown(example: Example) -> str:
         blocks.append(f"With the configuration `{name.replace('_', '-')} = {shown!r}`.")
     for path, target in example.links.items():
         blocks.append(f"`{path}`: a link to `{target}`")
+    for path in example.fifos:
+        blocks.append(f"`{path}`: a FIFO (named pipe, `mkfifo`)")
     if example.location or example.archive:
         where = f"In `{example.location}/`" if example.location else "In the bundle"
         blocks.append(where + (" (packed as a .tar.gz)" if example.archive else "") + ":")

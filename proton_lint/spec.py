@@ -39,6 +39,7 @@ from typing import Any
 
 from proton_lint.bundle import PIPELINE_INFRA, SKIP_DIRS, Bundle, BundleKind, display_path
 from proton_lint.cache import record_read
+from proton_lint.files import read_regular
 from proton_lint.findings import Span
 from proton_lint.schema import ref_target, to_json_schema, validator_for
 from proton_lint.source import YamlDocument, YamlProblem, parse_yaml_shared
@@ -190,7 +191,7 @@ def _read_doc(path: Path) -> YamlDocument:
             )
             return doc
         record_read(path)
-        return parse_yaml_shared(path.read_bytes())
+        return parse_yaml_shared(read_regular(path))
     except OSError as exc:
         doc = YamlDocument(text="")
         doc.problems.append(YamlProblem("encoding", f"cannot read the file: {exc.strerror}", Span(1, 1)))
@@ -1046,7 +1047,7 @@ def _find_samples(index: SpecIndex, bundles: list[Bundle], dirs: dict[int, Path 
             display = display_path(path)
             if display not in owners:
                 try:
-                    data = path.read_bytes()
+                    data = read_regular(path)
                     record_read(path)
                 except OSError:
                     continue

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from proton_lint.bundle import SKIP_DIRS, BundleKind, display_path
+from proton_lint.files import read_regular
 from proton_lint.findings import Span
 
 if TYPE_CHECKING:
@@ -356,7 +357,7 @@ def find_ops_files(repo: Repository) -> Iterator[Path]:
 
 def _has_sync_key(path: Path) -> bool:
     try:
-        head = path.read_bytes()[:65536].decode("utf-8", errors="replace")
+        head = read_regular(path)[:65536].decode("utf-8", errors="replace")
     except OSError:
         return False
     return re.search(r"^sync\s*:", head, re.MULTILINE) is not None

@@ -10,6 +10,7 @@ one must not), and authors of rule packs can do the same for theirs::
 
 from __future__ import annotations
 
+import os
 import tarfile
 import textwrap
 from pathlib import Path
@@ -170,6 +171,9 @@ def materialize(base: str, example: Example, where: Path) -> Path:
         link = root / rel
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(target)
+    for rel in example.fifos:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(root / rel)
     if not example.archive:
         return where / "repo"
     archive = where / "bundle.tar.gz"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from proton_lint.archive import HARD_COMPRESSED_LIMIT, ArchiveRefused, read_archive
+from proton_lint import budgets
+from proton_lint.archive import ArchiveRefused, read_archive
 from proton_lint.bundle import BundleKind
 from proton_lint.discover import DiscoveryError, discover
 from proton_lint.testing import BASES
@@ -145,7 +146,7 @@ def test_hostile_archive_members_are_skipped_and_reported(tmp_path: Path, linter
 def test_archive_far_too_large_is_refused_before_reading(tmp_path: Path) -> None:
     big = tmp_path / "big.tar.gz"
     with big.open("wb") as handle:
-        handle.truncate(HARD_COMPRESSED_LIMIT + 1)
+        handle.truncate(budgets.DEFAULT.archive_compressed + 1)
     with pytest.raises(ArchiveRefused, match="not opened"):
         read_archive(big)
 
@@ -195,14 +196,12 @@ def test_an_archive_without_a_bundle_is_an_error(tmp_path: Path, linter) -> None
 
 
 def test_skipped_members_count_towards_the_unpacked_limit(tmp_path: Path) -> None:
-    from proton_lint.archive import HARD_UNPACKED_LIMIT
-
     info = tarfile.TarInfo("../bomb")
-    info.size = HARD_UNPACKED_LIMIT + 1
+    info.size = 4 * 1024 * 1024 + 1
     archive = tmp_path / "bomb.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.addfile(info, _Zeros(info.size))
-    with pytest.raises(ArchiveRefused, match="gzip bomb"):
+    with budgets.using(archive_unpacked=4 * 1024 * 1024), pytest.raises(ArchiveRefused, match="gzip bomb"):
         read_archive(archive)
 
 

@@ -318,7 +318,7 @@ def test_junit_no_findings_is_one_passing_case() -> None:
     assert case.find("failure") is None
 
 
-def test_junit_strips_characters_xml_cannot_carry() -> None:
+def test_junit_escapes_characters_xml_cannot_carry() -> None:
     bad = Finding("PL101", "missing-name", Severity.ERROR, 'bell\x07 <&> "q"', "a.yaml", Span(1))
     suite = ET.fromstring(render("junit", make_result([bad])))
-    assert suite.find("testcase/failure").get("message") == 'bell\ufffd <&> "q"'  # type: ignore[union-attr]
+    assert suite.find("testcase/failure").get("message") == 'bell\\x07 <&> "q"'  # type: ignore[union-attr]

@@ -8,6 +8,7 @@ import pytest
 
 from proton_lint.engine import Linter, LintOptions
 from proton_lint.plugins import build_registry, plugin_manager
+from proton_lint.rules import Rule
 from proton_lint.testing import materialize
 
 REGISTRY = build_registry(plugin_manager(entry_points=False))
@@ -28,7 +29,11 @@ def _lint(rule, example, where: Path, linter: Linter) -> list:
 
 
 def test_every_rule_has_a_bad_and_a_good_example() -> None:
-    missing = [r.id for r in RULES if not (r.bad.files or r.bad.archive or r.bad.location or r.bad.links)]
+    def has_bad(rule: Rule) -> bool:
+        bad = rule.bad
+        return bool(bad.files or bad.archive or bad.location or bad.links or bad.fifos)
+
+    missing = [r.id for r in RULES if not has_bad(r)]
     assert not missing, f"rules without a bad example: {missing}"
     for rule in REGISTRY:
         assert rule.summary and rule.what and rule.why, rule.id

@@ -21,8 +21,10 @@ class ArchiveUnsafe(DiscoveryRule):
     summary = "A `.tar.gz` bundle is unreadable, far too large, or has members that could escape it."
     what = (
         "Archives are read in memory, never extracted. Members with absolute paths, `..`, links, "
-        "devices or FIFOs are skipped and reported; an archive far beyond Proton's 5 MB limit, or one "
-        "that unpacks past a hard cap (a gzip bomb), is refused before it is unpacked."
+        "devices or FIFOs are skipped and reported; an archive far beyond Proton's 5 MB limit, one "
+        "that unpacks past a hard cap (a gzip bomb: every decompressed byte, headers included, is "
+        "counted as it is read), one with absurd long-name or PAX headers, and a FIFO or device named "
+        "like an archive are refused without being unpacked."
     )
     why = (
         "Proton bundles hold regular files only. A member that climbs out of the bundle is how "

@@ -302,7 +302,8 @@ class LinkNotFollowed(Rule):
     summary = "A symbolic link in a bundle folder was not followed (it leaves the bundle, or is a folder link)."
     what = (
         "Reports links in a bundle folder that proton-lint does not read: links whose target is outside the "
-        "bundle, and links to folders (never followed, so loops cannot hang the run)."
+        "bundle, links to folders (never followed, so loops cannot hang the run), links that loop "
+        "(`a -> b -> a`, `loop -> loop`) and links to nothing."
     )
     why = (
         "A bundle is packaged as regular files. A link that leaves the bundle would package (or, in CI, print) "
@@ -318,6 +319,30 @@ class LinkNotFollowed(Rule):
             yield self.finding(bundle, rel, f"{rel} is {why}; it is not read")
 
 
+class FileNotRead(Rule):
+    id = "PL120"
+    slug = "file-not-read"
+    severity = Severity.ERROR
+    summary = "A path in a bundle folder (or given to check) is not read: not a regular file, too large, or too long."
+    what = (
+        "Reports entries that proton-lint refuses to open: FIFOs, devices and sockets; files over the "
+        "`file-size` limit (`limits` table, 50 MB by default); paths or names longer than the system "
+        "allows; folders that cannot be listed. Each is skipped, and the rest of the bundle is checked."
+    )
+    why = (
+        "Proton bundles hold regular files only. Opening a FIFO blocks until something writes to it and a "
+        "device can be read forever, so a CI run would hang; a path the system cannot open would pass unchecked."
+    )
+    fix = "Remove the entry from the bundle (or shorten the path); keep large build output out of template folders."
+    source = "BND-01, BND-03, BND-05 (bundles are plain archives of regular files)"
+    bad = Example(fifos=("infrastructure/pipe",))
+    good = Example(files={"infrastructure/notes.txt": "a regular file\n"})
+
+    def check(self, bundle: Bundle) -> Iterable[Finding]:
+        for rel, why in bundle.source.unread().items():
+            yield self.finding(bundle, "" if rel == "." else rel, why)
+
+
 RULES = (
     SchemaFileMissing,
     InfrastructureMissing,
@@ -327,4 +352,5 @@ RULES = (
     PipelineSchemaMismatch,
     MixedProvisioning,
     LinkNotFollowed,
+    FileNotRead,
 )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from proton_lint.bundle import Bundle, BundleKind, display_path
+from proton_lint.files import read_regular
 from proton_lint.findings import Finding, Severity, Span, logical_path
 from proton_lint.rules import Example, Rule
 from proton_lint.source import YamlDocument, parse_yaml_shared
@@ -787,7 +788,7 @@ class _OpsFile:
         self.root = root
         self.shown = display_path(path)
         try:
-            self.doc: YamlDocument = parse_yaml_shared(path.read_bytes())
+            self.doc: YamlDocument = parse_yaml_shared(read_regular(path))
         except OSError as exc:
             self.doc = YamlDocument(text="")
             from proton_lint.source import YamlProblem
@@ -1021,7 +1022,7 @@ class OpsSpecMismatch(OpsRule):
                 continue
             if path not in specs:
                 try:
-                    specs[path] = parse_yaml_shared(path.read_bytes())
+                    specs[path] = parse_yaml_shared(read_regular(path))
                 except OSError as exc:
                     yield self.ops_finding(ops, f"cannot read spec file {spec}: {exc.strerror}", where)
                     continue

@@ -65,8 +65,12 @@ class Reporter:
             self.out.write("  ".join(cells).rstrip() + "\n")
 
     def write_json(self, document: Any) -> None:
-        """Machine formats are written ASCII-only so that any stream encoding can carry them."""
-        json.dump(document, self.out, indent=2)
+        """Machine formats are written ASCII-only so that any stream encoding can carry them.
+
+        Bytes of a path that are not UTF-8 are written as ``\\xNN``: a lone surrogate escape
+        (``\\udcff``) is valid JSON syntax but strict parsers (GitHub code scanning) reject it.
+        """
+        json.dump(safe_strings(document), self.out, indent=2)
         self.out.write("\n")
 
 
@@ -101,6 +105,48 @@ def posix_path(path: str) -> str:
 
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+#: Lone surrogates: how Python holds the bytes of a file name that are not UTF-8 (surrogateescape).
+_SURROGATES = re.compile("[\ud800-\udfff]")
+#: What a terminal or log would act on rather than show: C0 and C1 controls (newlines, ANSI
+#: escapes), bidirectional marks, overrides and isolates (U+202E shows "txt.exe" as "exe.txt"),
+#: and the surrogates above.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNPRINTABLE_KEEP_LINES = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def escape_char(char: str) -> str:
+    """``\\xff`` for a byte that is not UTF-8 (or a control character), ``\\u202e`` above."""
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # the byte 0x80..0xff, as os.fsdecode kept it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def unicode_safe(text: str) -> str:
+    """``text`` with undecodable bytes written as ``\\xNN``, so strict UTF-8 writers and parsers accept it."""
+    return text if text.isascii() else _SURROGATES.sub(lambda m: escape_char(m.group()), text)
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` safe to print on a terminal or CI log: controls, bidi overrides and bad bytes escaped.
+
+    ``keep_newlines`` leaves line breaks and tabs (multi-line messages); file names never keep them.
+    """
+    pattern = _UNPRINTABLE_KEEP_LINES if keep_newlines else _UNPRINTABLE
+    return pattern.sub(lambda m: escape_char(m.group()), text)
+
+
+def safe_strings(document: Any) -> Any:
+    """Every string of a JSON-like document made :func:`unicode_safe`."""
+    if isinstance(document, str):
+        return unicode_safe(document)
+    if isinstance(document, dict):
+        return {safe_strings(k): safe_strings(v) for k, v in document.items()}
+    if isinstance(document, list | tuple):
+        return [safe_strings(item) for item in document]
+    return document
 
 
 def one_line(text: str) -> str:

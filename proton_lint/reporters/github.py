@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from proton_lint.reporters.base import Position, Reporter, posix_path
+from proton_lint.reporters.base import Position, Reporter, posix_path, printable
 
 if TYPE_CHECKING:
     from proton_lint.engine import LintResult
@@ -35,7 +35,7 @@ class GithubReporter(Reporter):
     def command(finding: Finding) -> str:
         pos = Position.of(finding)
         props: list[tuple[str, object]] = [
-            ("file", posix_path(finding.path)),
+            ("file", printable(posix_path(finding.path))),
             ("line", pos.line),
             ("col", pos.column),
             ("endLine", pos.end_line),
@@ -43,4 +43,5 @@ class GithubReporter(Reporter):
             ("title", f"{finding.rule} ({finding.name})"),
         ]
         text = ",".join(f"{key}={escape_property(str(value))}" for key, value in props if value is not None)
-        return f"::{COMMANDS[str(finding.severity)]} {text}::{escape_data(finding.message)}"
+        message = escape_data(printable(finding.message, keep_newlines=True))
+        return f"::{COMMANDS[str(finding.severity)]} {text}::{message}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from proton_lint.reporters.base import Position, Reporter
+from proton_lint.reporters.base import Position, Reporter, escape_char, printable
 
 if TYPE_CHECKING:
     from proton_lint.engine import LintResult
@@ -17,7 +17,7 @@ _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 
 
 def xml_text(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+    return _NOT_XML.sub(lambda m: escape_char(m.group()), text)
 
 
 class JunitReporter(Reporter):
@@ -37,7 +37,7 @@ class JunitReporter(Reporter):
             skipped="0",
         )
         for finding in result.findings:
-            case = ET.SubElement(suite, "testcase", classname=xml_text(finding.path), name=self.case_name(finding))
+            case = ET.SubElement(suite, "testcase", classname=printable(finding.path), name=self.case_name(finding))
             failure = ET.SubElement(case, "failure", message=xml_text(finding.message), type=finding.rule)
             failure.text = xml_text(self.details(finding))
         if not result.findings:
@@ -54,6 +54,7 @@ class JunitReporter(Reporter):
     @staticmethod
     def details(finding: Finding) -> str:
         pos = Position.of(finding)
-        where = f"{finding.path}:{pos.line}:{pos.column}" if pos.known else finding.path
+        path = printable(finding.path)
+        where = f"{path}:{pos.line}:{pos.column}" if pos.known else path
         text = f"{where}: {finding.severity}: {finding.message}"
         return f"{text}\nhint: {finding.hint}" if finding.hint else text

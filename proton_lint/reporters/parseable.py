@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from proton_lint.reporters.base import Position, Reporter, one_line
+from proton_lint.reporters.base import Position, Reporter, one_line, printable
 
 if TYPE_CHECKING:
     from proton_lint.engine import LintResult
@@ -19,7 +19,7 @@ class ParseableReporter(Reporter):
             pos = Position.of(finding)
             # Editors' error parsers need a position: a finding about a whole file points at its start.
             line, column = (pos.line, pos.column) if pos.known else (1, 1)
-            message = one_line(finding.message)
-            self.out.write(f"{finding.path}:{line}:{column}: {finding.rule} {finding.severity} {message}\n")
+            message = printable(one_line(finding.message))
+            self.out.write(f"{printable(finding.path)}:{line}:{column}: {finding.rule} {finding.severity} {message}\n")
         if self.context.statistics:
             self.write_statistics(result.findings)

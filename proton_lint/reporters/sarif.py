@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import textwrap
 from pathlib import PurePath
@@ -23,10 +24,13 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def artifact_uri(path: str) -> str:
-    """A URI reference for a display path: relative and percent-encoded (``a b!/c`` -> ``a%20b%21/c``)."""
-    posix = posix_path(path)
+    """A URI reference for a display path: relative and percent-encoded (``a b!/c`` -> ``a%20b%21/c``).
+
+    The path's bytes are encoded, so a name that is not UTF-8 still points at its file (``\\xff`` -> ``%FF``).
+    """
+    posix = os.fsencode(posix_path(path))
     if PurePath(path).is_absolute():
-        return "file://" + quote(posix if posix.startswith("/") else "/" + posix, safe="/:")
+        return "file://" + quote(posix if posix.startswith(b"/") else b"/" + posix, safe="/:")
     return quote(posix, safe="/")
 
 
@@ -35,7 +39,8 @@ def fingerprint(finding: Finding) -> str:
     import hashlib  # deferred: reporters/__init__ imports every reporter, and few runs write SARIF
 
     what = finding.logical_path or finding.message
-    return hashlib.sha256("\0".join([posix_path(finding.path), finding.rule, what]).encode()).hexdigest()
+    key = "\0".join([posix_path(finding.path), finding.rule, what])
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class SarifReporter(Reporter):

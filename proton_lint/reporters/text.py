@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from proton_lint.reporters.base import Position, Reporter, plural
+from proton_lint.reporters.base import Position, Reporter, plural, printable
 
 if TYPE_CHECKING:
     from proton_lint.engine import LintResult
@@ -38,7 +38,7 @@ class TextReporter(Reporter):
         for finding in result.findings:
             groups.setdefault(finding.path, []).append(finding)
         for path, findings in groups.items():
-            self.out.write(self.style(path, "path") + "\n")
+            self.out.write(self.style(printable(path), "path") + "\n")
             for finding in findings:
                 self.write_finding(finding)
             self.out.write("\n")
@@ -54,10 +54,10 @@ class TextReporter(Reporter):
         if pos.known:
             cells.insert(0, self.style(f"{pos.line}:{pos.column}", "location"))
         # Continuation lines of a multi-line message are indented so that the grouping stays readable.
-        message = "\n    ".join(finding.message.splitlines() or [""])
+        message = "\n    ".join(printable(finding.message, keep_newlines=True).splitlines() or [""])
         self.out.write("  " + "  ".join([*cells, message]) + "\n")
         if finding.hint:
-            hint = "\n      ".join(finding.hint.splitlines())
+            hint = "\n      ".join(printable(finding.hint, keep_newlines=True).splitlines())
             self.out.write("    " + self.style(f"hint: {hint}", "hint") + "\n")
 
     def summary_line(self, result: LintResult) -> str:
