@@ -36,12 +36,14 @@ class Outcome:
         return self.stdout + self.stderr
 
 
-def _limit(memory_mb: int):
-    def apply() -> None:
-        cap = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-
-    return apply
+_BOOT = """
+import resource, runpy, sys
+cap = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+module = sys.argv[2]
+sys.argv = [module, *sys.argv[3:]]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
 
 
 def run_bounded(
@@ -53,8 +55,14 @@ def run_bounded(
     env: dict[str, str] | None = None,
     stdin: bytes | None = None,
 ) -> Outcome:
-    """Run ``python -m argv...`` bounded; fail the test if it outlives ``seconds``."""
-    command = [sys.executable, "-m", *argv]
+    """Run ``python -m argv...`` bounded; fail the test if it outlives ``seconds``.
+
+    ``argv[0]`` is the module; the child caps its address space at ``memory_mb`` first.
+    """
+    # the child caps its own address space before it runs the module; no preexec_fn, so it is
+    # spawned, not forked from pytest, and its peak memory is its own (Linux keeps ru_maxrss
+    # across exec: a forked child would start from pytest's)
+    command = [sys.executable, "-c", _BOOT, str(memory_mb * 1024 * 1024), *argv]
     # the checkout under test, not whichever copy is installed
     path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
     child_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": path, **(env or {})}
@@ -67,7 +75,6 @@ def run_bounded(
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=_limit(memory_mb),  # noqa: PLW1509 - only setrlimit, before exec
     )
     chunks: dict[str, bytes] = {}
     readers = [
