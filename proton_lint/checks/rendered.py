@@ -336,7 +336,10 @@ class EnvironmentOutputMissing(Rule):
         "For service templates whose compatible environment templates (`.template-registration.yaml` or "
         "`.compatible-envs`) are in the same repository and rendered with CloudFormation, compares every "
         "`environment.outputs.X` the service's templates read (in every branch, pipelines' per-instance "
-        "environments too) with the `Outputs` of those environment templates."
+        "environments too) with the `Outputs` of those environment templates. A service template that "
+        "declares no compatible environment in a file Proton reads (none, or a misnamed file) is compared "
+        "with the environment templates nearest to it in the repository, and the message says that "
+        "compatibility was assumed."
     )
     why = (
         "A missing output renders as an error when the service instance is deployed. Output names are "
@@ -380,9 +383,14 @@ class EnvironmentOutputMissing(Rule):
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         from proton_lint.contexts import environment_output_names, jinja_templates
         from proton_lint.render import analyse
-        from proton_lint.sync_files import compatible_environment_bundles
+        from proton_lint.sync_files import (
+            assumed_environment_bundles,
+            compatible_environment_bundles,
+            compatible_environments,
+        )
 
-        envs = compatible_environment_bundles(bundle)
+        assumed = not compatible_environments(bundle)
+        envs = assumed_environment_bundles(bundle) if assumed else compatible_environment_bundles(bundle)
         provided: set[str] = set()
         for env in envs:
             names = environment_output_names(env)
@@ -391,7 +399,18 @@ class EnvironmentOutputMissing(Rule):
             provided |= names
         if not envs:
             return
-        labels = ", ".join(f"{e.template_name}:{e.major}" for e in envs)
+        labels = ", ".join(_env_label(e) for e in envs)
+        which = (
+            f"no environment template of the repository ({labels}) has"
+            if assumed
+            else f"no compatible environment template ({labels}) has"
+        )
+        assumption = (
+            " (compatibility with them was assumed: the template declares no compatible environments in a "
+            "file Proton reads, .template-registration.yaml or .compatible-envs)"
+            if assumed
+            else ""
+        )
         found = []
         for rel, _kind in jinja_templates(bundle):
             for ref in analyse(bundle.read_text(rel)).references:
@@ -405,12 +424,18 @@ class EnvironmentOutputMissing(Rule):
                     self.finding(
                         bundle,
                         rel,
-                        f"environment.outputs.{name}: no compatible environment template ({labels}) has an "
-                        f"output {name!r}{tip}",
+                        f"environment.outputs.{name}: {which} an output {name!r}{assumption}{tip}",
                         span=Span(ref.line),
                     )
                 )
         yield from _once(found)
+
+
+def _env_label(env: Bundle) -> str:
+    """``name:major`` of an environment template, or its folder outside template sync."""
+    if env.template_name and env.major is not None:
+        return f"{env.template_name}:{env.major}"
+    return env.root.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _environment_output(path: tuple) -> str | None:
