@@ -261,16 +261,44 @@ class CfnLint(Rule):
                 line = rendering.result.source_line(match.line)
                 same = _line(source_lines, line) == _line(rendered_lines, match.line)
                 span = Span(line, match.column, line, match.end_column) if same else Span(line)
-                finding = self.finding(
-                    bundle,
-                    rendering.rel,
+                severity = _LEVELS.get(match.level, Severity.WARNING)
+                message = (
                     f"{match.message} (rendered with {rendering.label}; rendered line {match.line}: "
-                    f"{_rendered_line(text, match.line)})",
-                    span=span,
-                    severity=_LEVELS.get(match.level, Severity.WARNING),
+                    f"{_rendered_line(text, match.line)})"
                 )
+                invented = _invented_at(rendering, _line(rendered_lines, match.line) or "", text, match.path)
+                if invented:
+                    severity = Severity.INFO
+                    message += (
+                        f"; the line holds a value proton-lint made up for {', '.join(invented)}, which has no "
+                        "default and no sample value, so this may be the made-up value's fault, not the template's"
+                    )
+                finding = self.finding(bundle, rendering.rel, message, span=span, severity=severity)
                 found.append(_as_cfn(finding, rule, match))
         yield from _once_per_line(found)
+
+
+#: Invented values shorter than this are too common to recognise in a rendered line.
+_MIN_INVENTED = 4
+
+
+def _holds(node: str, value: str) -> bool:
+    """A reported value is the made-up one, or holds it (when it is long enough to recognise)."""
+    return value == node or (len(value) >= _MIN_INVENTED and value in node)
+
+
+def _invented_at(rendering: Any, rendered_line: str, text: str, path: tuple) -> list[str]:
+    """The made-up inputs (``service_instance.inputs.image``) whose value the rendered line holds,
+    or the node cfn-lint reports on (at ``path``) is or holds."""
+    from proton_lint.fitting import node_at, texts
+
+    made = list(texts(rendering.invented))
+    found = [item.shown for item, value in made if len(value) >= _MIN_INVENTED and value in rendered_line]
+    if not found and made and path:
+        node = node_at(text, path)
+        if isinstance(node, str):
+            found = [item.shown for item, value in made if _holds(node, value)]
+    return list(dict.fromkeys(found))
 
 
 def _as_cfn(finding: Finding, rule: str, match: Any) -> Finding:
@@ -281,13 +309,14 @@ def _as_cfn(finding: Finding, rule: str, match: Any) -> Finding:
 
 
 def _once_per_line(findings: list[Finding]) -> Iterator[Finding]:
-    """cfn-lint findings: one per (source line, cfn-lint ID), whichever rendering produced it first."""
-    seen: set[tuple] = set()
+    """cfn-lint findings: one per (source line, cfn-lint ID), the most severe of the renderings that
+    produced it (the first of those), so that a made-up value in one rendering hides no real error."""
+    kept: dict[tuple, Finding] = {}
     for finding in findings:
         key = (finding.path, finding.line, finding.rule)
-        if key not in seen:
-            seen.add(key)
-            yield finding
+        if key not in kept or finding.severity > kept[key].severity:
+            kept[key] = finding
+    yield from kept.values()
 
 
 def _cfn_selection(options: Any) -> Any:
