@@ -167,17 +167,26 @@ def format_patterns() -> dict[str, str]:
     return found
 
 
-def fitted_value(target: dict, own: dict | None, name: str, seed: int = 0) -> str | None:
+def fitted_value(target: dict, own: dict | None, name: str, hint: str = "", seed: int = 0) -> str | None:
     """A string meeting the property schema ``target`` and the input's own schema ``own``; None
-    when ``target`` asks for nothing a string can show, or no such string was found."""
+    when ``target`` asks for nothing a string can show, or no such string was found.
+
+    The enum's values come first; else a realistic value for ``hint`` (the property's name, or
+    the resource its ``format`` names: ``vpc-0a1b...`` for ``AWS::EC2::VPC.Id``), else a string
+    generated from the pattern.
+    """
+    from proton_lint.contexts import fake_output
+
     enum = [v for v in target.get("enum", ()) if isinstance(v, str)] if isinstance(target.get("enum"), list) else []
     candidates = list(enum)
     wanted = _wanted(target)
     if not candidates and len(wanted) > 1:
-        made = synthetic_string(wanted, name, seed=seed)
-        if _meets(wanted, made):
-            candidates.append(made)
-    return next((c for c in candidates if own is None or _meets(own, c)), None)
+        keyword = target.get("format") if isinstance(target.get("format"), str) else ""
+        hints = [keyword.rpartition("::")[2].replace(".", ""), hint] if keyword else [hint]
+        candidates += [fake_output(h, owner=name) for h in hints if h]
+        candidates.append(synthetic_string(wanted, name, seed=seed))
+    fitting = (c for c in candidates if _meets(wanted, c) and (own is None or _meets(own, c)))
+    return next(fitting, None)
 
 
 def suits(target: dict, value: str) -> bool:
@@ -236,7 +245,8 @@ def fits(renderings: Iterable[Any], schema_root: dict, region: str = "us-east-1"
             if target is None or suits(target, value):
                 continue
             own = input_property(schema_root, item.type_key, item.name)
-            fitted = fitted_value(target, own, item.name)
+            hint = next((str(step) for step in reversed(path) if isinstance(step, str)), "")
+            fitted = fitted_value(target, own, item.name, hint)
             if fitted is not None and fitted != value:
                 out.setdefault(item.type_key, {})[item.name] = fitted
     return out
