@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from proton_lint.snippets import CFN_MANIFEST, HCL_MANIFEST
+from proton_lint.snippets import CFN_MANIFEST
 
-from .harness import lint
+from .harness import lint, run_bounded
 
 ENV_SCHEMA = """\
 schema:
@@ -329,7 +329,8 @@ def test_invented_values_are_recorded_and_fits_replace_them() -> None:
 def test_fitted_values_meet_the_property_and_the_input() -> None:
     from proton_lint.fitting import fitted_value, property_schema, suits
 
-    identifier = property_schema("AWS::AppRunner::Service", ("SourceConfiguration", "ImageRepository", "ImageIdentifier"))
+    where = ("SourceConfiguration", "ImageRepository", "ImageIdentifier")
+    identifier = property_schema("AWS::AppRunner::Service", where)
     assert identifier is not None and not suits(identifier, "sample-image")
     value = fitted_value(identifier, {"type": "string"}, "image", "ImageIdentifier")
     assert value is not None and suits(identifier, value)
@@ -338,3 +339,21 @@ def test_fitted_values_meet_the_property_and_the_input() -> None:
     # the input's own pattern wins: no value meets both, so none is fitted
     assert fitted_value(vpc, {"type": "string", "pattern": "^net-"}, "vpc", "VpcId") is None
     assert property_schema("Custom::Thing", ("X",)) is None
+
+
+def test_of_several_renderings_the_most_severe_finding_per_line_is_kept() -> None:
+    from proton_lint.checks.rendered import _once_per_line
+    from proton_lint.findings import Finding, Severity, Span
+
+    def finding(severity: Severity, label: str) -> Finding:
+        return Finding("CFN:E3031", "cfn-lint-e3031", severity, f"bad ({label})", "t.yaml", Span(12))
+
+    kept = list(_once_per_line([finding(Severity.INFO, "made up"), finding(Severity.ERROR, "spec")]))
+    assert [(f.severity, f.message) for f in kept] == [(Severity.ERROR, "bad (spec)")]
+
+
+def test_render_names_the_made_up_inputs(tmp_path: Path) -> None:
+    root = _synthetic_repo(tmp_path / "repo")
+    outcome = run_bounded(["proton_lint", "render", str(root / "svc" / "v1"), "--out", str(tmp_path / "out")])
+    assert outcome.returncode == 0, outcome.output
+    assert "service_instance.inputs.image, service_instance.inputs.bucket" in outcome.stderr
