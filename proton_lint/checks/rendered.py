@@ -282,9 +282,10 @@ class CfnLint(Rule):
 _MIN_INVENTED = 4
 
 
-def _holds(node: str, value: str) -> bool:
-    """A reported value is the made-up one, or holds it (when it is long enough to recognise)."""
-    return value == node or (len(value) >= _MIN_INVENTED and value in node)
+def _holds(text: str, value: str) -> bool:
+    """A reported value (or rendered line) is the made-up one, or holds it when it is long enough to
+    recognise; case aside, since templates often upper- or lower-case what they are given."""
+    return value == text or (len(value) >= _MIN_INVENTED and value.lower() in text.lower())
 
 
 def _invented_at(rendering: Any, rendered_line: str, text: str, path: tuple) -> list[str]:
@@ -293,7 +294,7 @@ def _invented_at(rendering: Any, rendered_line: str, text: str, path: tuple) -> 
     from proton_lint.fitting import node_at, texts
 
     made = list(texts(rendering.invented))
-    found = [item.shown for item, value in made if len(value) >= _MIN_INVENTED and value in rendered_line]
+    found = [item.shown for item, value in made if len(value) >= _MIN_INVENTED and _holds(rendered_line, value)]
     if not found and made and path:
         node = node_at(text, path)
         if isinstance(node, str):

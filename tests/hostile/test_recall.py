@@ -357,3 +357,11 @@ def test_render_names_the_made_up_inputs(tmp_path: Path) -> None:
     outcome = run_bounded(["proton_lint", "render", str(root / "svc" / "v1"), "--out", str(tmp_path / "out")])
     assert outcome.returncode == 0, outcome.output
     assert "service_instance.inputs.image, service_instance.inputs.bucket" in outcome.stderr
+
+
+def test_a_made_up_value_is_recognised_whatever_its_case_but_not_when_short() -> None:
+    from proton_lint.checks.rendered import _holds
+
+    assert _holds("QueueName: SAMPLE-NAME-queue", "sample-name")
+    assert not _holds("QueueName: a-queue", "a")  # too short to recognise in a line
+    assert _holds("a", "a")  # the reported node is exactly the made-up value
