@@ -11,6 +11,8 @@ import contextlib
 import enum
 import errno
 import os
+import posixpath
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -365,15 +367,75 @@ class Bundle:
 
         return list(type_nodes(self.schema_root))
 
+    def iac_entries(self, rel: str) -> list[dict]:
+        """The template entries that say which IaC files beside manifest ``rel`` to check, and how.
+
+        The manifest's own entries when one names an engine Proton knows; else, for a manifest
+        that does not parse, is empty or names no known engine, the entries
+        :func:`inferred_entries` reads from its folder, so that one broken file hides no other check.
+        """
+        entries = self.manifest_entries(rel)
+        if any(entry_engine(e) in ENGINES for e in entries) or not self.has(rel):
+            return entries
+        cache = self.__dict__.setdefault("_inferred", {})
+        if rel not in cache:
+            cache[rel] = inferred_entries(self, posixpath.dirname(rel))
+        return cache[rel]
+
+    def manifest_inferred(self, rel: str) -> bool:
+        """The IaC entries of manifest ``rel`` were inferred from its folder (see :meth:`iac_entries`)."""
+        return self.has(rel) and not any(entry_engine(e) in ENGINES for e in self.manifest_entries(rel))
+
     def engines(self) -> set[str]:
-        """Every ``rendering_engine`` named by the bundle's manifests (legacy ``engine`` too)."""
+        """Every rendering engine of the bundle's IaC entries (legacy ``engine`` too; inferred for broken manifests)."""
         found = set()
         for rel in self.manifests:
-            for entry in self.manifest_entries(rel):
-                engine = entry.get("rendering_engine", entry.get("engine"))
+            for entry in self.iac_entries(rel):
+                engine = entry_engine(entry)
                 if isinstance(engine, str):
                     found.add(engine)
         return found
+
+
+#: The rendering engines Proton knows.
+ENGINES = frozenset({"jinja", "hcl", "codebuild"})
+#: Extensions of files that may be Jinja CloudFormation templates.
+CFN_SUFFIXES = (".yaml", ".yml", ".json")
+#: A CloudFormation template's top-level keys, in YAML or JSON (``Resources`` is the one it must have).
+_CFN_KEY = re.compile(r'^(?:AWSTemplateFormatVersion|Resources)\s*:|"(?:AWSTemplateFormatVersion|Resources)"\s*:', re.M)
+
+
+def entry_engine(entry: dict) -> Any:
+    """The engine of a manifest entry: ``rendering_engine``, or the legacy ``engine``."""
+    return entry.get("rendering_engine", entry.get("engine"))
+
+
+def inferred_entries(bundle: Bundle, folder: str) -> list[dict]:
+    """Manifest entries for the IaC files of ``folder``, as if its manifest had named them.
+
+    Terraform's engine is known from the ``.tf`` files (one ``"*"`` entry, as Proton's own
+    examples write it); a ``.yaml``, ``.yml`` or ``.json`` file that holds a CloudFormation
+    ``Resources`` (or ``AWSTemplateFormatVersion``) key is taken for a Jinja template. Files
+    over the ``file-size`` budget are not read.
+    """
+    from proton_lint import budgets
+
+    limit = budgets.current().file_size
+    names = sorted(posixpath.basename(n) for n in bundle.files_in(folder))
+    entries: list[dict] = []
+    if any(n.endswith(".tf") for n in names):
+        entries.append({"file": "*", "rendering_engine": "hcl"})
+    for name in names:
+        rel = posixpath.join(folder, name) if folder else name
+        if name == "manifest.yaml" or not name.endswith(CFN_SUFFIXES) or bundle.files[rel] > limit:
+            continue
+        try:
+            text = bundle.read_text(rel)
+        except OSError:
+            continue
+        if _CFN_KEY.search(text):
+            entries.append({"file": name, "rendering_engine": "jinja"})
+    return entries
 
 
 def detect_kind(bundle: Bundle) -> BundleKind:

@@ -55,6 +55,8 @@ class Rendering:
     #: the sample spec used (None: the schema's defaults) and the service instance rendered
     spec: Any = None
     instance: str | None = None
+    #: input values the linter made up for this rendering (proton_lint.fitting.Invented)
+    invented: list = field(default_factory=list)
 
 
 # -- fake outputs ------------------------------------------------------------------------------
@@ -243,10 +245,11 @@ def _render(
     *,
     spec: Any = None,
     instance: str | None = None,
+    invented: list | None = None,
 ) -> Rendering:
     context = build_context(kind, values)
     result = render(bundle.read_text(rel), context, template_name=bundle.display(rel))
-    return Rendering(bundle, rel, kind, label, values, result, context, spec, instance)
+    return Rendering(bundle, rel, kind, label, values, result, context, spec, instance, list(invented or ()))
 
 
 def renderings(bundle: Bundle) -> list[Rendering]:
@@ -259,33 +262,55 @@ def renderings(bundle: Bundle) -> list[Rendering]:
     if bundle.kind is not BundleKind.COMPONENT and (schema is None or not schema.ok or not bundle.schema_root):
         return []  # without a readable schema the inputs are unknown: PL101/PL106 say why
     templates = jinja_templates(bundle)
-    out: list[Rendering] = []
-    if templates:
-        if bundle.kind is BundleKind.ENVIRONMENT:
-            out = _environment_renderings(bundle, templates)
-        elif bundle.kind is BundleKind.SERVICE:
-            out = _service_renderings(bundle, templates)
-        elif bundle.kind is BundleKind.COMPONENT:
-            out = _component_renderings(bundle, templates)
+    out = _render_templates(bundle, templates, {})
+    if any(r.invented for r in out):
+        from proton_lint.fitting import fits
+
+        fitted = fits(out, bundle.schema_root, _region(bundle))
+        if fitted:  # again, with invented values that suit the properties they land in
+            out = _render_templates(bundle, templates, fitted)
     bundle.__dict__["_renderings"] = out
     return out
 
 
-def _environment_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]]) -> list[Rendering]:
+def _render_templates(bundle: Bundle, templates: list[tuple[str, TemplateKind]], fits: dict) -> list[Rendering]:
+    if not templates:
+        return []
+    if bundle.kind is BundleKind.ENVIRONMENT:
+        return _environment_renderings(bundle, templates, fits)
+    if bundle.kind is BundleKind.SERVICE:
+        return _service_renderings(bundle, templates, fits)
+    if bundle.kind is BundleKind.COMPONENT:
+        return _component_renderings(bundle, templates)
+    return []
+
+
+def _region(bundle: Bundle) -> str:
+    """The first region the run checks templates for (cfn-lint's resource schemas differ a little)."""
+    options = bundle.repo.options if bundle.repo is not None else None
+    regions = getattr(options, "regions", None)
+    return regions[0] if regions else REGION
+
+
+def _environment_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]], fits: dict) -> list[Rendering]:
+    from proton_lint.fitting import invented
     from proton_lint.spec import resolve_spec
 
     out = []
     for spec in _specs(bundle):
-        resolved = resolve_spec(bundle, spec)
+        resolved = resolve_spec(bundle, spec, fits=fits)
         env = EnvironmentValues(name=f"{_template_name(bundle)}-env", inputs=resolved.environment or {})
+        made = invented(resolved.invented_environment, "environment_input_type")
         for rel, kind in templates:
             if kind is TemplateKind.ENVIRONMENT:
-                out.append(_render(bundle, rel, kind, _label(spec), RenderValues(environment=env), spec=spec))
+                values = RenderValues(environment=env)
+                out.append(_render(bundle, rel, kind, _label(spec), values, spec=spec, invented=made))
     return out
 
 
-def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]]) -> list[Rendering]:
-    from proton_lint.spec import resolve_spec
+def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]], fits: dict) -> list[Rendering]:
+    from proton_lint.fitting import invented
+    from proton_lint.spec import PIPELINE_TYPE_KEY, resolve_spec
 
     instance_templates = [(r, k) for r, k in templates if k is TemplateKind.SERVICE_INSTANCE]
     pipeline_templates = [(r, k) for r, k in templates if k is TemplateKind.PIPELINE]
@@ -301,11 +326,14 @@ def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]
     components = _attachable_components(bundle, sources)
     out: list[Rendering] = []
     for spec in _specs(bundle):
-        resolved = resolve_spec(bundle, spec)
+        resolved = resolve_spec(bundle, spec, fits=fits)
         instances: list[InstanceValues] = []
+        in_pipeline = invented(resolved.invented_pipeline, PIPELINE_TYPE_KEY)
         for inst in resolved.instances:
             env = EnvironmentValues(name=inst.environment or f"{name}-env", outputs=env_outputs)
             values = InstanceValues(name=inst.name, inputs=inst.inputs, environment=env)
+            made = invented(inst.invented, "service_input_type")
+            in_pipeline += invented(inst.invented, "service_input_type", "service_instances[].inputs")
             rendered: dict[str, str | None] = {}
             for rel, kind in instance_templates:
                 rendering = _render(
@@ -316,6 +344,7 @@ def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]
                     RenderValues(environment=env, service=service, service_instance=values),
                     spec=spec,
                     instance=inst.name,
+                    invented=made,
                 )
                 out.append(rendering)
                 rendered.update(_outputs_of_rendered(rendering.result.text))
@@ -323,7 +352,9 @@ def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]
                     attached = InstanceValues(inst.name, inst.inputs, env, component=component)
                     label = _label(spec, f"instance {inst.name} with component {component.name}")
                     values_with = RenderValues(environment=env, service=service, service_instance=attached)
-                    out.append(_render(bundle, rel, kind, label, values_with, spec=spec, instance=inst.name))
+                    out.append(
+                        _render(bundle, rel, kind, label, values_with, spec=spec, instance=inst.name, invented=made)
+                    )
             for source in sources:
                 for read in _read_names(source, "service_instances", None, "outputs"):
                     rendered.setdefault(read, None)
@@ -332,7 +363,7 @@ def _service_renderings(bundle: Bundle, templates: list[tuple[str, TemplateKind]
             instances.append(values)
         for rel, kind in pipeline_templates:
             values = RenderValues(service=service, pipeline_inputs=resolved.pipeline or {}, service_instances=instances)
-            out.append(_render(bundle, rel, kind, _label(spec, "pipeline"), values, spec=spec))
+            out.append(_render(bundle, rel, kind, _label(spec, "pipeline"), values, spec=spec, invented=in_pipeline))
     return out
 
 

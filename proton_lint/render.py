@@ -1487,7 +1487,10 @@ class JinjaFile:
 
 
 def jinja_files(bundle: Any) -> list[JinjaFile]:
-    """The Jinja IaC files the bundle's manifests name (legacy ``engine: jinja`` too), in order."""
+    """The Jinja IaC files the bundle's manifests name (legacy ``engine: jinja`` too), in order.
+
+    For a manifest that does not parse, the CloudFormation files of its folder (``Bundle.iac_entries``).
+    """
     import fnmatch
     import posixpath
 
@@ -1498,7 +1501,7 @@ def jinja_files(bundle: Any) -> list[JinjaFile]:
         if kind is None:
             continue
         present = [posixpath.basename(n) for n in bundle.files_in(folder)]
-        for index, entry in enumerate(bundle.manifest_entries(manifest)):
+        for index, entry in enumerate(bundle.iac_entries(manifest)):
             if entry.get("rendering_engine", entry.get("engine")) != "jinja":
                 continue
             name = entry.get("file")

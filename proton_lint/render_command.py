@@ -151,7 +151,8 @@ def _output_folder(rendering: Any) -> Path:
 
 
 def _placeholders(rendering: Any) -> list[str]:
-    """Values that proton-lint invented for this rendering (outputs of resources never deployed)."""
+    """Values that proton-lint invented for this rendering (outputs of resources never deployed, and
+    inputs with neither a default nor a sample value)."""
     values = rendering.values
     found = []
     env = values.environment or (values.service_instance.environment if values.service_instance else None)
@@ -161,6 +162,7 @@ def _placeholders(rendering: Any) -> list[str]:
         found.append("service_instances[].outputs")
     if values.service is not None and values.service.repository_connection_arn:
         found.append("service repository")
+    found += list(dict.fromkeys(item.shown for item in getattr(rendering, "invented", ())))  # inputs made up
     return found
 
 

@@ -1093,6 +1093,8 @@ class InstanceInputs:
     inputs: dict
     #: logical path of the instance in the spec (for messages)
     at: tuple = ()
+    #: the inputs that were invented (no given value, no default): dotted name -> value
+    invented: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -1107,51 +1109,65 @@ class ResolvedSpec:
     instances: list[InstanceInputs] = field(default_factory=list)
     #: service bundles with a pipeline: the pipeline's inputs; None without a pipeline
     pipeline: dict | None = None
+    #: invented values of the environment's and the pipeline's inputs: dotted name -> value
+    invented_environment: dict = field(default_factory=dict)
+    invented_pipeline: dict = field(default_factory=dict)
 
 
-def resolve_spec(bundle: Bundle, spec: SpecFile | None = None, *, seed: int = 0) -> ResolvedSpec:
-    """Resolved inputs of ``bundle`` for ``spec``: every instance of a service spec, and the pipeline."""
+#: Values to use instead of synthetic ones, per input type key and dotted input name (see
+#: proton_lint.fitting: values that suit the CloudFormation property an input lands in).
+Fits = dict[str, dict[str, Any]]
+
+
+def resolve_spec(
+    bundle: Bundle, spec: SpecFile | None = None, *, seed: int = 0, fits: Fits | None = None
+) -> ResolvedSpec:
+    """Resolved inputs of ``bundle`` for ``spec``: every instance of a service spec, and the pipeline.
+
+    Invented values are recorded (``invented*``); ``fits`` replaces some of them.
+    """
     root = bundle.schema_root
     data = spec.data if spec is not None and isinstance(spec.data, dict) else {}
+    fits = fits or {}
+
+    def resolve(key: str, values: Any, invented: dict) -> dict:
+        given = values if isinstance(values, dict) else None
+        return resolve_inputs(root, key, given, seed=seed, invented=invented, fits=fits.get(key))
+
     if bundle.kind is BundleKind.ENVIRONMENT:
-        values = data.get("spec")
-        return ResolvedSpec(
-            bundle.kind,
-            spec,
-            environment=resolve_inputs(
-                root, "environment_input_type", values if isinstance(values, dict) else None, seed=seed
-            ),
-        )
+        resolved = ResolvedSpec(bundle.kind, spec)
+        resolved.environment = resolve("environment_input_type", data.get("spec"), resolved.invented_environment)
+        return resolved
     resolved = ResolvedSpec(bundle.kind, spec)
     instances = data.get("instances")
     if isinstance(instances, list) and instances:
         for i, inst in enumerate(instances):
             if not isinstance(inst, dict):
                 continue
-            values = inst.get("spec")
             env = inst.get("environment")
-            resolved.instances.append(
-                InstanceInputs(
-                    instance_name(inst, i),
-                    env if isinstance(env, str) else None,
-                    resolve_inputs(root, "service_input_type", values if isinstance(values, dict) else None, seed=seed),
-                    ("instances", i),
-                )
-            )
+            invented: dict = {}
+            inputs = resolve("service_input_type", inst.get("spec"), invented)
+            name = instance_name(inst, i)
+            env_name = env if isinstance(env, str) else None
+            resolved.instances.append(InstanceInputs(name, env_name, inputs, ("instances", i), invented))
     if not resolved.instances:
-        resolved.instances.append(
-            InstanceInputs("instance-1", None, resolve_inputs(root, "service_input_type", None, seed=seed))
-        )
+        invented = {}
+        inputs = resolve("service_input_type", None, invented)
+        resolved.instances.append(InstanceInputs("instance-1", None, inputs, invented=invented))
     if PIPELINE_TYPE_KEY in root:
-        values = data.get("pipeline")
-        resolved.pipeline = resolve_inputs(
-            root, PIPELINE_TYPE_KEY, values if isinstance(values, dict) else None, seed=seed
-        )
+        resolved.pipeline = resolve(PIPELINE_TYPE_KEY, data.get("pipeline"), resolved.invented_pipeline)
     return resolved
 
 
 def resolve_inputs(
-    schema_root: dict, input_type_key: str, given: dict | None, *, seed: int = 0, fill_optional: bool = False
+    schema_root: dict,
+    input_type_key: str,
+    given: dict | None,
+    *,
+    seed: int = 0,
+    fill_optional: bool = False,
+    invented: dict | None = None,
+    fits: dict | None = None,
 ) -> dict:
     """Inputs as Proton would pass them: given values, then defaults, then synthetic values.
 
@@ -1159,16 +1175,36 @@ def resolve_inputs(
     for every other input without one). They satisfy the property's type, enum, pattern, lengths
     and range, and depend only on the schema, the input's name and ``seed``. A given
     ``${Proton::CURRENT_VAL}`` stands for an existing value, so it resolves like an absent input.
+    Each synthetic value is recorded in ``invented`` by dotted name (``network.vpc_id``); a value
+    in ``fits`` under that name is used instead of the synthetic one.
     """
     _name, node = input_type(schema_root, input_type_key)
     given = dict(given or {})
     if node is None:
         return {k: v for k, v in given.items() if v != CURRENT_VAL}
     types = schema_root.get("types") if isinstance(schema_root.get("types"), dict) else {}
-    return _resolve_object(node, types, given, seed=seed, fill_optional=fill_optional, prefix="")
+    made = _Invention({} if invented is None else invented, fits or {})
+    return _resolve_object(node, types, given, seed=seed, fill_optional=fill_optional, prefix="", made=made)
 
 
-def _resolve_object(node: dict, types: dict, given: dict, *, seed: int, fill_optional: bool, prefix: str) -> dict:
+@dataclass
+class _Invention:
+    """Where synthetic values are recorded, and the fitted values that replace some of them."""
+
+    invented: dict
+    fits: dict
+
+
+def _resolve_object(
+    node: dict,
+    types: dict,
+    given: dict,
+    *,
+    seed: int,
+    fill_optional: bool,
+    prefix: str,
+    made: _Invention | None = None,
+) -> dict:
     props = _properties(node)
     required = set(_required(node))
     out: dict = {}
@@ -1184,7 +1220,13 @@ def _resolve_object(node: dict, types: dict, given: dict, *, seed: int, fill_opt
         if "default" in prop:
             out[name] = prop["default"]
         elif name in required or fill_optional:
-            out[name] = synthetic_value(prop, types, f"{prefix}{name}", seed=seed)
+            key = f"{prefix}{name}"
+            if made is not None and key in made.fits:
+                out[name] = made.fits[key]
+            else:
+                out[name] = synthetic_value(prop, types, key, seed=seed, made=made)
+            if made is not None and not isinstance(out[name], dict):
+                made.invented[key] = out[name]  # objects: their members are recorded one by one
     return out
 
 
@@ -1203,7 +1245,13 @@ def _rng(name: str, seed: int) -> Any:
 
 
 def synthetic_value(
-    prop: dict, types: dict | None = None, name: str = "value", *, seed: int = 0, depth: int = 0
+    prop: dict,
+    types: dict | None = None,
+    name: str = "value",
+    *,
+    seed: int = 0,
+    depth: int = 0,
+    made: _Invention | None = None,
 ) -> Any:
     """A value that satisfies a property: enum, type, pattern, lengths, range; deterministic per name and seed."""
     types = types or {}
@@ -1233,7 +1281,7 @@ def synthetic_value(
     if kind == "object":
         if depth > 8:
             return {}
-        return _resolve_object(prop, types, {}, seed=seed, fill_optional=False, prefix=f"{name}.")
+        return _resolve_object(prop, types, {}, seed=seed, fill_optional=False, prefix=f"{name}.", made=made)
     return synthetic_string(prop, name, seed=seed)
 
 

@@ -210,6 +210,53 @@ def compatible_environment_bundles(bundle: Bundle) -> list[Bundle]:
     return [env for env in found if env is not None]
 
 
+def assumed_environment_bundles(bundle: Bundle) -> list[Bundle]:
+    """The environment templates a service template that declares none may run in: the run's
+    environment bundles nearest to it (in the closest folder that holds any), within its
+    repository (the closest folder above it that holds ``.git``, when there is one).
+
+    For a service template without ``.template-registration.yaml`` or ``.compatible-envs`` (or with
+    a misnamed one, which Proton does not read) this is the best guess of where it deploys.
+    """
+    repo = bundle.repo
+    if repo is None:
+        return []
+    here = _location(bundle)
+    top = _repository_top(here)
+    candidates = [
+        (_shared_depth(here, there), env)
+        for env in repo.bundles
+        if env.kind is BundleKind.ENVIRONMENT and (there := _location(env))[:top] == here[:top]
+    ]
+    nearest = max((depth for depth, _ in candidates), default=0)
+    return [env for depth, env in candidates if depth == nearest]
+
+
+def _shared_depth(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """How many leading path components ``a`` and ``b`` share."""
+    depth = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        depth += 1
+    return depth
+
+
+def _location(bundle: Bundle) -> tuple[str, ...]:
+    """The folders (and, in an archive, members) down to the bundle's root, from the filesystem root."""
+    outer, sep, inner = bundle.root.partition("!/")
+    parts = Path(os.path.abspath(outer)).parts
+    return parts + tuple(p for p in inner.split("/") if p) if sep else parts
+
+
+def _repository_top(parts: tuple[str, ...]) -> int:
+    """How many leading ``parts`` make the path of the closest folder holding ``.git`` (0: none)."""
+    for depth in range(len(parts), 0, -1):
+        if os.path.exists(os.path.join(*parts[:depth], ".git")):
+            return depth
+    return 0
+
+
 # -- registration file keys ------------------------------------------------------------------------
 def _normal_key(key: str) -> str:
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)

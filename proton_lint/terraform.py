@@ -181,13 +181,15 @@ def iac_kind(bundle: Bundle, manifest_rel: str) -> str | None:
 
 
 def hcl_manifests(bundle: Bundle) -> list[tuple[str, list[tuple[int, dict]]]]:
-    """Manifests of the bundle with their ``rendering_engine: hcl`` entries (index, entry)."""
+    """Manifests of the bundle with their ``rendering_engine: hcl`` entries (index, entry).
+
+    A manifest that does not parse gets the entries inferred from its folder's ``.tf`` files
+    (``Bundle.iac_entries``), so its Terraform is still checked.
+    """
     out = []
     for rel in bundle.manifests:
         entries = [
-            (i, e)
-            for i, e in enumerate(bundle.manifest_entries(rel))
-            if e.get("rendering_engine", e.get("engine")) == "hcl"
+            (i, e) for i, e in enumerate(bundle.iac_entries(rel)) if e.get("rendering_engine", e.get("engine")) == "hcl"
         ]
         if entries:
             out.append((rel, entries))

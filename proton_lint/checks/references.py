@@ -824,6 +824,8 @@ def inputs_read(bundle: Bundle) -> dict[Leaf, set[str]] | None:
     files = jinja_files(bundle)
     jinja_rels = {f.rel for f in files}
     for manifest in bundle.manifests:
+        if bundle.manifest_inferred(manifest):
+            return None  # which files Proton reads is a guess: no verdict on unread inputs
         for entry in bundle.manifest_entries(manifest):
             if entry.get("rendering_engine", entry.get("engine")) != "jinja":
                 return None

@@ -264,16 +264,45 @@ class CfnLint(Rule):
                 line = rendering.result.source_line(match.line)
                 same = _line(source_lines, line) == _line(rendered_lines, match.line)
                 span = Span(line, match.column, line, match.end_column) if same else Span(line)
-                finding = self.finding(
-                    bundle,
-                    rendering.rel,
+                severity = _LEVELS.get(match.level, Severity.WARNING)
+                message = (
                     f"{match.message} (rendered with {rendering.label}; rendered line {match.line}: "
-                    f"{_rendered_line(text, match.line)})",
-                    span=span,
-                    severity=_LEVELS.get(match.level, Severity.WARNING),
+                    f"{_rendered_line(text, match.line)})"
                 )
+                invented = _invented_at(rendering, _line(rendered_lines, match.line) or "", text, match.path)
+                if invented:
+                    severity = Severity.INFO
+                    message += (
+                        f"; the line holds a value proton-lint made up for {', '.join(invented)}, which has no "
+                        "default and no sample value, so this may be the made-up value's fault, not the template's"
+                    )
+                finding = self.finding(bundle, rendering.rel, message, span=span, severity=severity)
                 found.append(_as_cfn(finding, rule, match))
         yield from _once_per_line(found)
+
+
+#: Invented values shorter than this are too common to recognise in a rendered line.
+_MIN_INVENTED = 4
+
+
+def _holds(text: str, value: str) -> bool:
+    """A reported value (or rendered line) is the made-up one, or holds it when it is long enough to
+    recognise; case aside, since templates often upper- or lower-case what they are given."""
+    return value == text or (len(value) >= _MIN_INVENTED and value.lower() in text.lower())
+
+
+def _invented_at(rendering: Any, rendered_line: str, text: str, path: tuple) -> list[str]:
+    """The made-up inputs (``service_instance.inputs.image``) whose value the rendered line holds,
+    or the node cfn-lint reports on (at ``path``) is or holds."""
+    from proton_lint.fitting import node_at, texts
+
+    made = list(texts(rendering.invented))
+    found = [item.shown for item, value in made if len(value) >= _MIN_INVENTED and _holds(rendered_line, value)]
+    if not found and made and path:
+        node = node_at(text, path)
+        if isinstance(node, str):
+            found = [item.shown for item, value in made if _holds(node, value)]
+    return list(dict.fromkeys(found))
 
 
 def _as_cfn(finding: Finding, rule: str, match: Any) -> Finding:
@@ -284,13 +313,14 @@ def _as_cfn(finding: Finding, rule: str, match: Any) -> Finding:
 
 
 def _once_per_line(findings: list[Finding]) -> Iterator[Finding]:
-    """cfn-lint findings: one per (source line, cfn-lint ID), whichever rendering produced it first."""
-    seen: set[tuple] = set()
+    """cfn-lint findings: one per (source line, cfn-lint ID), the most severe of the renderings that
+    produced it (the first of those), so that a made-up value in one rendering hides no real error."""
+    kept: dict[tuple, Finding] = {}
     for finding in findings:
         key = (finding.path, finding.line, finding.rule)
-        if key not in seen:
-            seen.add(key)
-            yield finding
+        if key not in kept or finding.severity > kept[key].severity:
+            kept[key] = finding
+    yield from kept.values()
 
 
 def _cfn_selection(options: Any) -> Any:
@@ -339,7 +369,10 @@ class EnvironmentOutputMissing(Rule):
         "For service templates whose compatible environment templates (`.template-registration.yaml` or "
         "`.compatible-envs`) are in the same repository and rendered with CloudFormation, compares every "
         "`environment.outputs.X` the service's templates read (in every branch, pipelines' per-instance "
-        "environments too) with the `Outputs` of those environment templates."
+        "environments too) with the `Outputs` of those environment templates. A service template that "
+        "declares no compatible environment in a file Proton reads (none, or a misnamed file) is compared "
+        "with the environment templates nearest to it in the repository, and the message says that "
+        "compatibility was assumed."
     )
     why = (
         "A missing output renders as an error when the service instance is deployed. Output names are "
@@ -383,9 +416,14 @@ class EnvironmentOutputMissing(Rule):
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         from proton_lint.contexts import environment_output_names, jinja_templates
         from proton_lint.render import analyse
-        from proton_lint.sync_files import compatible_environment_bundles
+        from proton_lint.sync_files import (
+            assumed_environment_bundles,
+            compatible_environment_bundles,
+            compatible_environments,
+        )
 
-        envs = compatible_environment_bundles(bundle)
+        assumed = not compatible_environments(bundle)
+        envs = assumed_environment_bundles(bundle) if assumed else compatible_environment_bundles(bundle)
         provided: set[str] = set()
         for env in envs:
             names = environment_output_names(env)
@@ -394,7 +432,18 @@ class EnvironmentOutputMissing(Rule):
             provided |= names
         if not envs:
             return
-        labels = ", ".join(f"{e.template_name}:{e.major}" for e in envs)
+        labels = ", ".join(_env_label(e) for e in envs)
+        which = (
+            f"no environment template of the repository ({labels}) has"
+            if assumed
+            else f"no compatible environment template ({labels}) has"
+        )
+        assumption = (
+            " (compatibility with them was assumed: the template declares no compatible environments in a "
+            "file Proton reads, .template-registration.yaml or .compatible-envs)"
+            if assumed
+            else ""
+        )
         found = []
         for rel, _kind in jinja_templates(bundle):
             for ref in analyse(bundle.read_text(rel)).references:
@@ -408,12 +457,18 @@ class EnvironmentOutputMissing(Rule):
                     self.finding(
                         bundle,
                         rel,
-                        f"environment.outputs.{name}: no compatible environment template ({labels}) has an "
-                        f"output {name!r}{tip}",
+                        f"environment.outputs.{name}: {which} an output {name!r}{assumption}{tip}",
                         span=Span(ref.line),
                     )
                 )
         yield from _once(found)
+
+
+def _env_label(env: Bundle) -> str:
+    """``name:major`` of an environment template, or its folder outside template sync."""
+    if env.template_name and env.major is not None:
+        return f"{env.template_name}:{env.major}"
+    return env.root.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _environment_output(path: tuple) -> str | None:
