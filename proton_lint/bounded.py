@@ -99,15 +99,9 @@ def check_clock() -> None:
         meter.check_clock()
 
 
-def metered(iterable: Iterable[Any]) -> Iterator[Any]:
+def metered(iterable: Iterable[Any]) -> Lazy:
     """``iterable``, one step per item: what every ``{% for %}`` loops over."""
-    meter = _meter.get()
-    if meter is None:
-        yield from iterable
-        return
-    for item in iterable:
-        meter.step()
-        yield item
+    return iterable if isinstance(iterable, Lazy) else Lazy(iter(iterable))
 
 
 # ---------------------------------------------------------------------------------------------
