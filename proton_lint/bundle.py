@@ -201,6 +201,7 @@ class Bundle:
     #: the run's repository (proton_lint.repo.Repository), set by the engine
     repo: Any = field(default=None, repr=False, compare=False)
     _docs: dict[str, YamlDocument] = field(default_factory=dict, repr=False)
+    _inferred: dict[str, list[dict]] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict:
         # Sent to worker processes: parsed documents are cheaper to re-parse than to pickle,
@@ -306,6 +307,22 @@ class Bundle:
         templates = infra.get("templates") if isinstance(infra, dict) else None
         return [t for t in templates if isinstance(t, dict)] if isinstance(templates, list) else []
 
+    def template_entries(self, rel: str) -> list[dict]:
+        """The entries that say which IaC files of manifest ``rel``'s folder to check, and how.
+
+        The manifest's own entries; when it has none (empty, unreadable, no ``templates`` list),
+        entries inferred from the folder, so that the IaC files are still checked. Proton refuses
+        such a manifest, and the manifest rules say so; hiding the IaC's own errors behind it
+        would make fixing the manifest reveal a second round of findings.
+        """
+        return self.manifest_entries(rel) or self.inferred_entries(rel)
+
+    def inferred_entries(self, rel: str) -> list[dict]:
+        """Entries guessed from the files beside a manifest that has none (see ``template_entries``)."""
+        if rel not in self._inferred:
+            self._inferred[rel] = [] if self.manifest_entries(rel) else _infer_entries(self, rel)
+        return self._inferred[rel]
+
     @cached_property
     def schema_nodes(self) -> list[tuple[tuple, dict]]:
         """Every type and property definition of the schema, with its logical path."""
@@ -317,11 +334,37 @@ class Bundle:
         """Every ``rendering_engine`` named by the bundle's manifests (legacy ``engine`` too)."""
         found = set()
         for rel in self.manifests:
-            for entry in self.manifest_entries(rel):
+            for entry in self.template_entries(rel):
                 engine = entry.get("rendering_engine", entry.get("engine"))
                 if isinstance(engine, str):
                     found.add(engine)
         return found
+
+
+#: What a Jinja CloudFormation template holds and other YAML beside a manifest does not.
+_JINJA_OR_CFN = ("{{", "{%", "Resources", "AWSTemplateFormatVersion")
+_IAC_SUFFIXES = (".yaml", ".yml", ".json", ".j2", ".jinja")
+#: Input samples (proton_lint.spec) that sit beside the IaC and are not IaC.
+_NOT_IAC = ("manifest.yaml", "proton-inputs.json", "proton.auto.tfvars.json")
+
+
+def _infer_entries(bundle: Bundle, manifest_rel: str) -> list[dict]:
+    """``"*"`` as Terraform when the folder holds ``.tf`` files; else its Jinja/CloudFormation files as Jinja."""
+    folder = os.path.dirname(manifest_rel)
+    names = sorted(n.rsplit("/", 1)[-1] for n in bundle.files_in(folder))
+    if any(n.endswith(".tf") for n in names):
+        return [{"file": "*", "rendering_engine": "hcl", "template_language": "terraform"}]
+    entries = []
+    for name in names:
+        if name in _NOT_IAC or not name.endswith(_IAC_SUFFIXES):
+            continue
+        try:
+            text = bundle.read_text(f"{folder}/{name}" if folder else name)
+        except OSError:
+            continue
+        if any(marker in text for marker in _JINJA_OR_CFN):
+            entries.append({"file": name, "rendering_engine": "jinja", "template_language": "cloudformation"})
+    return entries
 
 
 def detect_kind(bundle: Bundle) -> BundleKind:

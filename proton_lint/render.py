@@ -1357,7 +1357,7 @@ def jinja_files(bundle: Any) -> list[JinjaFile]:
         if kind is None:
             continue
         present = [posixpath.basename(n) for n in bundle.files_in(folder)]
-        for index, entry in enumerate(bundle.manifest_entries(manifest)):
+        for index, entry in enumerate(bundle.template_entries(manifest)):
             if entry.get("rendering_engine", entry.get("engine")) != "jinja":
                 continue
             name = entry.get("file")

@@ -186,7 +186,7 @@ def hcl_manifests(bundle: Bundle) -> list[tuple[str, list[tuple[int, dict]]]]:
     for rel in bundle.manifests:
         entries = [
             (i, e)
-            for i, e in enumerate(bundle.manifest_entries(rel))
+            for i, e in enumerate(bundle.template_entries(rel))
             if e.get("rendering_engine", e.get("engine")) == "hcl"
         ]
         if entries:
