@@ -86,7 +86,7 @@ class _SpecRule(Rule):
                     path=report.display,
                     span=report.span,
                     logical_path=logical_path(report.at),
-                    hint=hint,
+                    hint=report.hint or hint,
                 )
 
 
