@@ -806,6 +806,21 @@ class SpecIndex:
         return out
 
 
+#: Issue codes that make Proton refuse a spec (PL401-PL403, PL405, PL406); the others are warnings.
+REFUSED_CODES = frozenset({"structure", "invalid", "missing", "size", "instances"})
+
+
+def spec_errors(index: SpecIndex, spec: SpecFile, bundles: list[Bundle]) -> list[Report]:
+    """Why Proton would refuse ``spec`` for any of ``bundles`` (its own problems first); [] if it would not."""
+    found = [r for r in index.notes if r.display == spec.display]
+    found += [_place(issue, spec.display, spec.doc, []) for issue in spec_issues(spec)]
+    for bundle in index.bundles_for(spec):
+        if any(bundle is b for b in bundles):
+            labels = [bundle_label(bundle)]
+            found += [_place(i, spec.display, spec.doc, labels) for i in index.issues_for(spec, bundle)]
+    return [r for r in found if r.code in REFUSED_CODES]
+
+
 def _where(labels: list[str]) -> str:
     if not labels:
         return ""
@@ -990,10 +1005,10 @@ def _fits_nothing(spec: SpecFile, bundles: list[Bundle]) -> list[Report]:
     labels = sorted({bundle_label(b) for b in bundles})
     shown = ", ".join(labels[:5]) + (f" and {len(labels) - 5} more" if len(labels) > 5 else "")
     # every linted template is of the other kind: one of the spec's kind would have taken it
-    linted = "no environment or service template is linted"
+    given = "no environment or service template was given"
     if bundles:
-        linted = f"only {bundles[0].kind} templates are linted ({shown})"
-    message = f"this {KIND_SPEC[spec.kind]} fits no template being linted: {linted}"
+        given = f"they are {bundles[0].kind} templates ({shown})"
+    message = f"this {KIND_SPEC[spec.kind]} fits none of the templates given: {given}"
     hint = f"Lint the {spec.kind} template the spec is for (give its folder too), or pass the spec of the right kind."
     span = spec.doc.span_of(("proton",), key=True) if isinstance(spec.data, dict) and "proton" in spec.data else None
     return [Report("structure", spec.display, message, ("proton",), span or Span(1, 1), hint)]
