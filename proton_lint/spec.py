@@ -667,6 +667,23 @@ def _outputs_strings(block: Any, at: tuple, issues: list[Issue]) -> None:
 
 def sample_issues(sample: InputsFile, bundle: Bundle, *, near: bool = False) -> list[Issue] | None:
     """Problems of an input sample as one for ``bundle``; None when it is not a sample for it."""
+    found = _sample_issues(sample, bundle, near=near)
+    if found is None:
+        return None
+    duplicates = [
+        Issue(
+            "sample",
+            f"{p.message.split(';')[0]}; JSON readers differ on which value wins",
+            span=p.span,
+            hint="Remove or merge one of the two keys.",
+        )
+        for p in sample.doc.problems
+        if p.kind == "duplicate-key"
+    ]
+    return duplicates + found
+
+
+def _sample_issues(sample: InputsFile, bundle: Bundle, *, near: bool) -> list[Issue] | None:
     doc = sample.doc
     if not doc.ok:
         problem = next((p for p in doc.problems if p.kind in _FATAL_YAML), None)

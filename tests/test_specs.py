@@ -753,3 +753,11 @@ def test_a_spec_over_the_spec_size_budget_is_not_parsed(tmp_path: Path) -> None:
     findings = lint(tmp_path, budgets=Budgets(spec_size=100))
     assert [f.rule for f in findings] == ["PL405"]
     assert findings[0].message.startswith("the spec has 249 bytes; Proton accepts at most 51,200 characters")
+
+
+def test_duplicate_keys_in_an_input_sample(tmp_path: Path) -> None:
+    inputs = '{"environment": {"name": "dev", "inputs": {"vpc_cidr": "10.0.0.0/16", "vpc_cidr": "10.1.0.0/16"}}}\n'
+    write_bundle(tmp_path / "env", "codebuild-environment", {"infrastructure/proton-inputs.json": inputs})
+    findings = lint(tmp_path)
+    assert [(f.rule, f.line, f.column) for f in findings] == [("PL410", 1, 71)]
+    assert findings[0].message.startswith("duplicate key 'vpc_cidr' (first defined on line 1); JSON readers differ")

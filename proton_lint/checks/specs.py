@@ -268,8 +268,8 @@ class InputsSampleMismatch(_SpecRule):
         "`proton-inputs.json` in the infrastructure folders, and Terraform `proton.auto.tfvars.json` anywhere "
         "in the template folder (e.g. `dev-resources/`). The shape must be Proton's (`environment.inputs`, "
         "`service_instance.inputs`, or `pipeline.inputs` and `service_instances[].inputs`; outputs are "
-        "strings), the JSON valid, and every input a property of the schema with a value it accepts "
-        "(Terraform samples: names only, as Terraform reads the inputs as `map(string)`)."
+        "strings), the JSON valid and without duplicate keys, and every input a property of the schema with a "
+        "value it accepts (Terraform samples: names only, as Terraform reads the inputs as `map(string)`)."
     )
     why = (
         "Proton writes these files itself from validated inputs, so it never reads the sample; but a sample it "
