@@ -43,6 +43,8 @@ class Budgets:
     archive_members: int = 10_000
     #: bytes one file of a bundle may have before it is refused unread
     file_size: int = 50 * 1024 * 1024
+    #: bytes a sample spec may have before it is refused unparsed (Proton's limit is 51,200 characters)
+    spec_size: int = 2_000_000
 
     @classmethod
     def config_keys(cls) -> tuple[str, ...]:

@@ -255,6 +255,7 @@ class Bundle:
     #: the run's repository (proton_lint.repo.Repository), set by the engine
     repo: Any = field(default=None, repr=False, compare=False)
     _docs: dict[str, YamlDocument] = field(default_factory=dict, repr=False)
+    _inferred: dict[str, list[dict]] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict:
         # Sent to worker processes: parsed documents are cheaper to re-parse than to pickle,
@@ -377,10 +378,9 @@ class Bundle:
         entries = self.manifest_entries(rel)
         if any(entry_engine(e) in ENGINES for e in entries) or not self.has(rel):
             return entries
-        cache = self.__dict__.setdefault("_inferred", {})
-        if rel not in cache:
-            cache[rel] = inferred_entries(self, posixpath.dirname(rel))
-        return cache[rel]
+        if rel not in self._inferred:
+            self._inferred[rel] = inferred_entries(self, posixpath.dirname(rel))
+        return self._inferred[rel]
 
     def manifest_inferred(self, rel: str) -> bool:
         """The IaC entries of manifest ``rel`` were inferred from its folder (see :meth:`iac_entries`)."""

@@ -10,6 +10,7 @@ A pack is a YAML file with a ``rules:`` list. Each rule::
       when: {kind: [service]}     # optional: kind, engine, customer_managed, layout
       message: "`engine:` was replaced by `rendering_engine:`"   # {error} {key} {value} {missing} {expected} {count}
       messages: {required: "..."}   # per JSON Schema keyword, overrides message
+      empty: "the manifest is empty"   # optional: the finding for a document with no content
       schema: {...}               # JSON Schema (2020-12) the target document must satisfy
       what/why/fix/source: ...    # the doc
       base: environment
@@ -19,6 +20,8 @@ A pack is a YAML file with a ``rules:`` list. Each rule::
 Every validation error becomes one finding, located at the failing node (for ``propertyNames``
 errors, at the offending key). Target ``schema-node`` applies the JSON Schema to every type and
 property definition of the schema file (at any depth), so rules about keywords need no recursion.
+A document with no content (empty, a byte-order mark, only comments or ``null``) is reported, at
+line 1, by the rules that give an ``empty:`` message; the others skip it.
 
 Results are memoised per document text within a run: real repositories repeat the same manifest in
 many bundles, and a document's findings depend only on its text and the bundle's kind.
@@ -34,7 +37,7 @@ from typing import Any
 from proton_lint.bundle import SCHEMA_FILE, Bundle, BundleKind
 from proton_lint.errors import UserError
 from proton_lint.files import NO_LIMIT, read_regular
-from proton_lint.findings import Finding, Severity
+from proton_lint.findings import Finding, Severity, Span
 from proton_lint.rules import EXAMPLE_BASES, Example, Rule
 from proton_lint.schema import type_nodes
 from proton_lint.source import parse_yaml
@@ -70,6 +73,7 @@ PACK_SCHEMA: dict = {
                     },
                     "message": {"type": "string"},
                     "messages": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "empty": {"type": "string"},
                     "schema": {"type": ["object", "boolean"]},
                     "what": {"type": "string"},
                     "why": {"type": "string"},
@@ -125,6 +129,8 @@ class DataRule(Rule):
         self.message = spec.get("message", "{error}")
         #: per JSON Schema keyword (``required``, ``enum``, ...): a message template for its errors
         self.messages = spec.get("messages", {})
+        #: the message for a document with no content; None: such a document is not this rule's business
+        self.empty: str | None = spec.get("empty")
         self.what = spec.get("what", "")
         self.why = spec.get("why", "")
         self.fix = spec.get("fix", "")
@@ -199,6 +205,9 @@ class DataRule(Rule):
     def check(self, bundle: Bundle) -> Iterable[Finding]:
         for rel in self._documents(bundle):
             doc = bundle.yaml(rel)
+            if doc is not None and doc.ok and doc.data is None and self.empty:
+                yield self.finding(bundle, rel, self.empty, span=Span(1, 1))
+                continue
             if doc is None or not doc.ok or doc.data is None:
                 continue  # PL106 reports unreadable YAML; schemas cannot judge it
             cached = self._memo.get(doc.text)

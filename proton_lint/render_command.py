@@ -62,7 +62,11 @@ def run_render(args: Any, out: TextIO, err: TextIO) -> int:
     )
     if not bundles:
         raise RenderCommandError(f"{target}: no Proton bundle found there")
+    for spec in args.spec or ():
+        if not spec.is_file():
+            raise RenderCommandError(f"{spec}: no such spec file")
     wanted_specs = {s.resolve() for s in args.spec or ()}
+    refused = _refused_specs(repo, bundles, wanted_specs, err)
     chosen = []
     for bundle in bundles:
         for rendering in renderings(bundle):
@@ -71,7 +75,11 @@ def run_render(args: Any, out: TextIO, err: TextIO) -> int:
                 continue
             if args.instance and rendering.instance != args.instance:
                 continue
+            if rendering.spec is not None and id(rendering.spec) in refused:
+                continue
             chosen.append(rendering)
+    if not chosen and refused:
+        return 1
     if not chosen:
         what = f" for instance {args.instance!r}" if args.instance else ""
         raise RenderCommandError(f"{target}: nothing to render{what} (no jinja templates, or no such instance)")
@@ -109,7 +117,35 @@ def run_render(args: Any, out: TextIO, err: TextIO) -> int:
                 f"proton-lint: note: {file} uses values no deployment gave it ({', '.join(placeholders)}); "
                 "replace them before deploying\n"
             )
-    return 1 if failed else 0
+    return 1 if failed or refused else 0
+
+
+def _refused_specs(repo: Any, bundles: list[Any], wanted: set[Path], err: TextIO) -> set[int]:
+    """The specs (by id) that Proton would refuse: each is named on stderr with why, file:line, and not rendered.
+
+    With ``--spec``, the named files; else the specs the bundles would be rendered with. Rendering a
+    spec Proton refuses would write a stack that no deployment can produce.
+    """
+    from proton_lint.checks.specs import RULES as SPEC_RULES
+    from proton_lint.spec import index_for, spec_errors
+
+    index = index_for(repo)
+    if wanted:
+        specs = [s for s in index.specs if s.path is not None and s.path.resolve() in wanted]
+    else:
+        specs = list({id(s): s for b in bundles for s in index.for_bundle(b)}.values())
+    rule_of = {code: rule.id for rule in SPEC_RULES for code in getattr(rule, "codes", ())}
+    refused = set()
+    for spec in specs:
+        errors = spec_errors(index, spec, bundles)
+        if not errors:
+            continue
+        refused.add(id(spec))
+        for report in errors:
+            where = f"{report.display}:{report.span.line}:{report.span.column}"
+            err.write(f"{where}: {rule_of.get(report.code, 'PL401')} {report.message}\n")
+        err.write(f"proton-lint: {spec.display} is not a spec Proton accepts; nothing was rendered with it\n")
+    return refused
 
 
 def _refuse_unsafe(destination: Path, protected: list[Path]) -> None:

@@ -37,6 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from proton_lint import budgets
 from proton_lint.bundle import PIPELINE_INFRA, SKIP_DIRS, Bundle, BundleKind, display_path
 from proton_lint.cache import record_read
 from proton_lint.files import read_regular
@@ -64,8 +65,6 @@ INPUT_TYPE_KEY = {BundleKind.ENVIRONMENT: "environment_input_type", BundleKind.S
 PIPELINE_TYPE_KEY = "pipeline_input_type"
 #: Folders above a bundle searched for spec folders (the template folder, its parent, ...).
 ANCESTOR_LEVELS = 4
-#: Spec files larger than this are not parsed (they are far over Proton's limit anyway).
-MAX_READ_BYTES = 2_000_000
 #: Words that do not tell one template from another when matching spec file names to templates.
 _GENERIC_WORDS = frozenset(
     {
@@ -148,6 +147,8 @@ class Issue:
     at: tuple = ()
     key: bool = False
     span: Span | None = None
+    #: what to do, when the rule's general fix does not fit this issue
+    hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ class Report:
     message: str
     at: tuple
     span: Span
+    hint: str | None = None
 
 
 def spec_kind(data: Any) -> BundleKind | None:
@@ -183,12 +185,16 @@ def spec_kind(data: Any) -> BundleKind | None:
 
 
 def _read_doc(path: Path) -> YamlDocument:
+    """The parsed file; one far over Proton's limit is not parsed (the ``spec-size`` budget)."""
     try:
-        if path.stat().st_size > MAX_READ_BYTES:
+        size, limit = path.stat().st_size, budgets.current().spec_size
+        if size > limit:
             doc = YamlDocument(text="")
-            doc.problems.append(
-                YamlProblem("refused", f"refused to load: larger than {MAX_READ_BYTES:,} bytes", Span(1, 1))
+            message = (
+                f"the spec has {size:,} bytes; Proton accepts at most {MAX_SPEC_CHARS:,} characters "
+                f"(not read: over the spec-size limit of {limit:,} bytes)"
             )
+            doc.problems.append(YamlProblem(TOO_LARGE, message, Span(1, 1)))
             return doc
         record_read(path)
         return parse_yaml_shared(read_regular(path))
@@ -397,7 +403,9 @@ def input_issues(
 
 
 # -- spec checks that do not depend on the bundle ------------------------------------------------
-_FATAL_YAML = ("syntax", "refused", "encoding", "multi-document")
+#: A spec file over the ``spec-size`` budget, left unparsed.
+TOO_LARGE = "too-large"
+_FATAL_YAML = ("syntax", "refused", "encoding", "multi-document", TOO_LARGE)
 
 
 def _readable(doc: YamlDocument) -> bool:
@@ -408,7 +416,9 @@ def spec_issues(spec: SpecFile) -> list[Issue]:
     """Problems of the spec file itself: YAML, size, ``proton:``, shape, instances, unknown keys."""
     doc = spec.doc
     issues = [
-        Issue("structure", f"the spec is not readable: {p.message}", span=p.span)
+        Issue("size", p.message, span=p.span)
+        if p.kind == TOO_LARGE
+        else Issue("structure", f"the spec is not readable: {p.message}", span=p.span)
         for p in doc.problems
         if p.kind in _FATAL_YAML
     ]
@@ -419,7 +429,12 @@ def spec_issues(spec: SpecFile) -> list[Issue]:
         )
     elif _readable(doc) and not text.strip():
         issues.append(Issue("size", "the spec is empty; Proton needs at least `proton:` and the inputs"))
-    if issues or not _readable(doc):
+    issues += [
+        Issue("structure", p.message, span=p.span, hint=p.hint or "Remove or merge one of the two keys.")
+        for p in doc.problems
+        if p.kind == "duplicate-key"
+    ]
+    if not _readable(doc) or any(i.code == "size" for i in issues):
         return issues
     data = doc.data
     if not isinstance(data, dict):
@@ -481,12 +496,13 @@ def _instances_issues(data: dict) -> list[Issue]:
         issues.append(
             Issue(
                 "instances",
-                f"{len(instances)} instances; a service has at most {MAX_INSTANCES} (UG: quotas)",
+                f"{len(instances):,} instances; a service has at most {MAX_INSTANCES} (UG: quotas), so Proton "
+                f"refuses the spec (only the first {MAX_INSTANCES} are checked and rendered)",
                 ("instances", MAX_INSTANCES),
             )
         )
     seen: dict[str, int] = {}
-    for i, inst in enumerate(instances):
+    for i, inst in enumerate(counted(instances)):
         at = ("instances", i)
         if not isinstance(inst, dict):
             issues.append(Issue("instances", "an instance should be a mapping with name, environment and spec", at))
@@ -524,6 +540,15 @@ def _instances_issues(data: dict) -> list[Issue]:
         if inst.get("spec") is not None and not isinstance(inst["spec"], dict):
             issues.append(Issue("structure", "an instance's `spec:` should be a mapping of inputs", (*at, "spec")))
     return issues
+
+
+def counted(instances: Any) -> list:
+    """The instances Proton could accept: the first MAX_INSTANCES (past them the whole spec is refused).
+
+    Checking or rendering thousands of instances would only repeat one finding thousands of times,
+    for minutes; the count itself is the finding (PL406).
+    """
+    return instances[:MAX_INSTANCES] if isinstance(instances, list) else []
 
 
 def instance_name(inst: Any, index: int) -> str:
@@ -564,7 +589,7 @@ def bundle_issues(spec: SpecFile, bundle: Bundle) -> list[Issue]:
         )
     issues: list[Issue] = []
     instances = data.get("instances")
-    for i, inst in enumerate(instances if isinstance(instances, list) else []):
+    for i, inst in enumerate(counted(instances)):
         if not isinstance(inst, dict):
             continue
         name = instance_name(inst, i)
@@ -643,6 +668,23 @@ def _outputs_strings(block: Any, at: tuple, issues: list[Issue]) -> None:
 
 def sample_issues(sample: InputsFile, bundle: Bundle, *, near: bool = False) -> list[Issue] | None:
     """Problems of an input sample as one for ``bundle``; None when it is not a sample for it."""
+    found = _sample_issues(sample, bundle, near=near)
+    if found is None:
+        return None
+    duplicates = [
+        Issue(
+            "sample",
+            f"{p.message.split(';')[0]}; JSON readers differ on which value wins",
+            span=p.span,
+            hint="Remove or merge one of the two keys.",
+        )
+        for p in sample.doc.problems
+        if p.kind == "duplicate-key"
+    ]
+    return duplicates + found
+
+
+def _sample_issues(sample: InputsFile, bundle: Bundle, *, near: bool) -> list[Issue] | None:
     doc = sample.doc
     if not doc.ok:
         problem = next((p for p in doc.problems if p.kind in _FATAL_YAML), None)
@@ -782,6 +824,21 @@ class SpecIndex:
         return out
 
 
+#: Issue codes that make Proton refuse a spec (PL401-PL403, PL405, PL406); the others are warnings.
+REFUSED_CODES = frozenset({"structure", "invalid", "missing", "size", "instances"})
+
+
+def spec_errors(index: SpecIndex, spec: SpecFile, bundles: list[Bundle]) -> list[Report]:
+    """Why Proton would refuse ``spec`` for any of ``bundles`` (its own problems first); [] if it would not."""
+    found = [r for r in index.notes if r.display == spec.display]
+    found += [_place(issue, spec.display, spec.doc, []) for issue in spec_issues(spec)]
+    for bundle in index.bundles_for(spec):
+        if any(bundle is b for b in bundles):
+            labels = [bundle_label(bundle)]
+            found += [_place(i, spec.display, spec.doc, labels) for i in index.issues_for(spec, bundle)]
+    return [r for r in found if r.code in REFUSED_CODES]
+
+
 def _where(labels: list[str]) -> str:
     if not labels:
         return ""
@@ -791,7 +848,7 @@ def _where(labels: list[str]) -> str:
 def _place(issue: Issue, display: str, doc: YamlDocument, labels: list[str]) -> Report:
     span = issue.span or doc.span_of(issue.at, key=issue.key)
     message = issue.message.replace("{where}", _where(labels))
-    return Report(issue.code, display, message, issue.at, span)
+    return Report(issue.code, display, message, issue.at, span, issue.hint)
 
 
 def _merged(display: str, doc: YamlDocument, per_bundle: list[tuple[Bundle, list[Issue]]]) -> list[Report]:
@@ -949,9 +1006,30 @@ def build_index(repo: Any) -> SpecIndex:
             continue
         spec = named(path, "cli")
         assign(spec, _narrow(index, spec, [b for b in bundles if b.kind is spec.kind]))
+        if not index.bundles_for(spec):
+            index.notes += _fits_nothing(spec, bundles)
 
     _find_samples(index, bundles, dirs, walker)
     return index
+
+
+def _fits_nothing(spec: SpecFile, bundles: list[Bundle]) -> list[Report]:
+    """A ``--spec`` that no bundle being linted takes: reported, never silently unused.
+
+    A spec whose kind is unknown already has a PL401 finding about its ``proton:`` value or shape.
+    """
+    if spec.kind not in KIND_SPEC:
+        return []
+    labels = sorted({bundle_label(b) for b in bundles})
+    shown = ", ".join(labels[:5]) + (f" and {len(labels) - 5} more" if len(labels) > 5 else "")
+    # every linted template is of the other kind: one of the spec's kind would have taken it
+    given = "no environment or service template was given"
+    if bundles:
+        given = f"they are {bundles[0].kind} templates ({shown})"
+    message = f"this {KIND_SPEC[spec.kind]} fits none of the templates given: {given}"
+    hint = f"Lint the {spec.kind} template the spec is for (give its folder too), or pass the spec of the right kind."
+    span = spec.doc.span_of(("proton",), key=True) if isinstance(spec.data, dict) and "proton" in spec.data else None
+    return [Report("structure", spec.display, message, ("proton",), span or Span(1, 1), hint)]
 
 
 def _archive_specs(bundle: Bundle, index: SpecIndex) -> None:
@@ -1141,7 +1219,7 @@ def resolve_spec(
     resolved = ResolvedSpec(bundle.kind, spec)
     instances = data.get("instances")
     if isinstance(instances, list) and instances:
-        for i, inst in enumerate(instances):
+        for i, inst in enumerate(counted(instances)):
             if not isinstance(inst, dict):
                 continue
             env = inst.get("environment")

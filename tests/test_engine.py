@@ -231,3 +231,50 @@ def test_yaml_dates_in_defaults_compare_like_the_schema_does(tmp_path: Path) -> 
         tmp_path / "env" / "v1", overrides={"schema/schema.yaml": BASES["environment"]["schema/schema.yaml"] + day}
     )
     assert "PL310" not in _rules(_run(tmp_path))
+
+
+# -- a manifest without entries (issue 10: no false pass) --------------------------------------------
+@pytest.mark.parametrize(
+    ("base", "manifest", "iac", "rule"),
+    [
+        (
+            "environment",
+            "",
+            ("infrastructure/cloudformation.yaml", "Resources:\n  A: '{{ environment.inputs.nope }}'\n"),
+            "PL503",
+        ),
+        ("environment", "# todo\n", ("infrastructure/cloudformation.yaml", "Resources:\n  A: {% if %}\n"), "PL501"),
+        (
+            "environment",
+            "infrastructure: [\n",
+            ("infrastructure/cloudformation.yaml", "Resources:\n  A: {% if %}\n"),
+            "PL501",
+        ),
+        ("terraform-environment", "\ufeff", ("infrastructure/main.tf", "locals { a = var.nope }\n"), "PL805"),
+        ("terraform-environment", "infrastructure:\n  templates: []\n", ("infrastructure/main.tf", "x {"), "PL801"),
+    ],
+    ids=["empty-jinja", "comments-jinja", "broken-jinja", "bom-terraform", "no-entries-terraform"],
+)
+def test_a_manifest_without_entries_still_has_its_iac_checked(
+    tmp_path: Path, base: str, manifest: str, iac: tuple[str, str], rule: str
+) -> None:
+    rel, text = iac
+    root = write_bundle(tmp_path, base, {"infrastructure/manifest.yaml": manifest, rel: text})
+    findings = _run(root, ignore=("CFN",))
+    assert rule in _rules(findings) and any(f.path.endswith(rel) for f in findings if f.rule == rule)
+    assert {"PL201", "PL106"} & set(_rules(findings))  # and the manifest itself is reported
+
+
+def test_only_iac_is_inferred_beside_a_manifest_without_entries(tmp_path: Path) -> None:
+    from proton_lint.bundle import Bundle, DirSource
+
+    overrides = {
+        "infrastructure/manifest.yaml": "",
+        "infrastructure/buildspec.yml": "version: 0.2\nphases: {}\n",
+        "infrastructure/proton-inputs.json": '{"environment": {"inputs": {}}}\n',
+    }
+    bundle = Bundle(DirSource(write_bundle(tmp_path, "environment", overrides)))
+    assert bundle.iac_entries("infrastructure/manifest.yaml") == [
+        {"file": "cloudformation.yaml", "rendering_engine": "jinja"}
+    ]
+    assert bundle.manifest_entries("infrastructure/manifest.yaml") == []  # the manifest rules see none

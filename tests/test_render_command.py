@@ -58,3 +58,18 @@ def test_render_refuses_an_output_folder_that_overlaps_the_sources(tmp_path: Pat
         assert main(["render", str(root), "--out", str(out), "--force", "--repo", str(tmp_path / "repo")]) == 2
         assert "overlaps" in capsys.readouterr().err
     assert (root / "schema" / "schema.yaml").is_file()
+
+
+def test_a_discovered_spec_proton_would_refuse_is_not_rendered(tmp_path: Path, capsys) -> None:
+    root = write_bundle(tmp_path / "repo" / "svc" / "v1", "service")
+    good = "proton: ServiceSpec\ninstances:\n  - name: api-dev\n    environment: dev\n"
+    (tmp_path / "repo/svc/spec").mkdir()
+    (tmp_path / "repo/svc/spec/good.yaml").write_text(good)
+    (tmp_path / "repo/svc/spec/bad.yaml").write_text(good + "    spec:\n      port: 70000\n")
+    out = tmp_path / "out"
+    assert main(["render", str(root), "--out", str(out), "--repo", str(tmp_path / "repo")]) == 1
+    captured = capsys.readouterr()
+    assert "bad.yaml:6:13: PL402 input 'port': 70000 is greater than the maximum of 65535" in captured.err
+    assert "bad.yaml is not a spec Proton accepts; nothing was rendered with it" in captured.err
+    written = captured.out.split()
+    assert written and all("/good/" in p for p in written)

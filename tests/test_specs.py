@@ -704,3 +704,60 @@ def test_synthetic_numbers_stay_in_range(low: int | None, span: int, integer: bo
         prop.update(minimum=low, maximum=low + span + (2 if exclusive else 0), exclusiveMinimum=exclusive)
     value = synthetic_value(prop, {}, "n")
     assert list(validator_for(to_json_schema(prop, {})).iter_errors(value)) == [], value
+
+
+# -- no false pass (issue 10) ------------------------------------------------------------------------
+def test_a_cli_spec_that_fits_no_template_is_reported(tmp_path: Path) -> None:
+    svc_bundle(tmp_path / "svc" / "v1")
+    spec = write(
+        tmp_path / "samples/env.yaml", "# an environment\nproton: EnvironmentSpec\nspec:\n  name_prefix: abc\n"
+    )
+    findings = lint(tmp_path / "svc", spec_files=(spec,))
+    assert [(f.rule, f.line) for f in findings] == [("PL401", 2)]
+    assert "this EnvironmentSpec fits none of the templates given: they are service templates (svc/v1)" in (
+        findings[0].message
+    )
+    assert findings[0].hint.startswith("Lint the environment template the spec is for")
+    env_bundle(tmp_path / "env" / "v1")
+    assert lint(tmp_path, spec_files=(spec,)) == []  # given with its template, it fits
+
+
+def test_duplicate_keys_in_a_spec(tmp_path: Path) -> None:
+    env_bundle(tmp_path / "env" / "v1")
+    write(tmp_path / "env/spec/spec.yaml", "proton: EnvironmentSpec\nspec:\n  name_prefix: abc\n  name_prefix: abcd\n")
+    findings = lint(tmp_path)
+    assert [(f.rule, f.line, f.column) for f in findings] == [("PL401", 4, 3)]
+    assert "duplicate key 'name_prefix' (first defined on line 3)" in findings[0].message
+
+
+def test_only_the_instances_proton_could_take_are_checked_and_rendered(tmp_path: Path) -> None:
+    svc_bundle(tmp_path / "svc" / "v1")
+    instances = "".join(f"  - {{name: 'bad {i}', environment: e, spec: {{port: -1}}}}\n" for i in range(500))
+    write(
+        tmp_path / "svc/spec/spec.yaml",
+        "proton: ServiceSpec\npipeline: {unit_test_command: x}\ninstances:\n" + instances,
+    )
+    findings = lint(tmp_path)
+    count = [f for f in findings if "500 instances" in f.message]
+    assert len(count) == 1 and count[0].rule == "PL406" and count[0].line == 24  # at the 21st instance
+    assert sum(f.rule == "PL406" for f in findings) == 21 and sum(f.rule == "PL402" for f in findings) == 20
+    index, bundles = _index(tmp_path)
+    assert len(resolve_spec(bundles[0], index.specs[0]).instances) == 20
+
+
+def test_a_spec_over_the_spec_size_budget_is_not_parsed(tmp_path: Path) -> None:
+    from proton_lint.budgets import Budgets
+
+    env_bundle(tmp_path / "env" / "v1")
+    write(tmp_path / "env/spec/spec.yaml", "proton: EnvironmentSpec\nspec:\n  name_prefix: abc\n" + "#" * 200)
+    findings = lint(tmp_path, budgets=Budgets(spec_size=100))
+    assert [f.rule for f in findings] == ["PL405"]
+    assert findings[0].message.startswith("the spec has 249 bytes; Proton accepts at most 51,200 characters")
+
+
+def test_duplicate_keys_in_an_input_sample(tmp_path: Path) -> None:
+    inputs = '{"environment": {"name": "dev", "inputs": {"vpc_cidr": "10.0.0.0/16", "vpc_cidr": "10.1.0.0/16"}}}\n'
+    write_bundle(tmp_path / "env", "codebuild-environment", {"infrastructure/proton-inputs.json": inputs})
+    findings = lint(tmp_path)
+    assert [(f.rule, f.line, f.column) for f in findings] == [("PL410", 1, 71)]
+    assert findings[0].message.startswith("duplicate key 'vpc_cidr' (first defined on line 1); JSON readers differ")

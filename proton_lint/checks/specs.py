@@ -86,7 +86,7 @@ class _SpecRule(Rule):
                     path=report.display,
                     span=report.span,
                     logical_path=logical_path(report.at),
-                    hint=hint,
+                    hint=report.hint or hint,
                 )
 
 
@@ -103,7 +103,8 @@ class SpecStructure(_SpecRule):
         "folder, named in the configuration's `specs` or given with `--spec`): readable YAML, a mapping, "
         "`proton:` exactly `EnvironmentSpec` or `ServiceSpec` (case-sensitive) and fitting the template, and "
         "`spec:`, `pipeline:` and each instance's `spec:` mappings of input names to values. A spec named in "
-        "the configuration that does not exist is reported too."
+        "the configuration that does not exist is reported too, as are duplicate keys and a `--spec` that fits "
+        "none of the templates given (an `EnvironmentSpec` when only service templates are linted)."
     )
     why = "Proton parses the spec before anything else; a wrong `proton:` value or shape fails the create or update."
     fix = "Start the spec with `proton: EnvironmentSpec` (or `ServiceSpec`) and give the inputs as a mapping."
@@ -187,7 +188,10 @@ class SpecTooLarge(_SpecRule):
     severity = Severity.ERROR
     codes = ("size",)
     summary = "A spec must hold 1 to 51,200 characters."
-    what = "Counts the characters of every sample spec, comments included (Proton receives the whole file)."
+    what = (
+        "Counts the characters of every sample spec, comments included (Proton receives the whole file). A "
+        "file over the `spec-size` limit (2 MB by default) is reported without being parsed."
+    )
     why = "The API's `SpecContents` accepts 1-51,200 characters; a longer spec is refused."
     fix = "Shorten the spec: drop comments and inputs that keep their defaults."
     source = "SPEC-04, SPEC-18, API-07, [API] SM:SpecContents"
@@ -204,7 +208,8 @@ class SpecInstancesInvalid(_SpecRule):
     what = (
         "Checks `instances:`: present and a list, 1 to 20 entries, each a mapping with `name` and "
         "`environment` that are Proton resource names (`^[0-9A-Za-z]+[0-9A-Za-z_-]*$`, at most 100 "
-        "characters), and names unique within the spec."
+        "characters), and names unique within the spec. Past 20 instances the count is reported and only the "
+        "first 20 are checked and rendered."
     )
     why = "Proton refuses a service without instances, more than 20 instances, or an instance it cannot name or place."
     fix = "Give every instance a unique name of letters, digits, '-' and '_', and the environment it deploys to."
@@ -263,8 +268,8 @@ class InputsSampleMismatch(_SpecRule):
         "`proton-inputs.json` in the infrastructure folders, and Terraform `proton.auto.tfvars.json` anywhere "
         "in the template folder (e.g. `dev-resources/`). The shape must be Proton's (`environment.inputs`, "
         "`service_instance.inputs`, or `pipeline.inputs` and `service_instances[].inputs`; outputs are "
-        "strings), the JSON valid, and every input a property of the schema with a value it accepts "
-        "(Terraform samples: names only, as Terraform reads the inputs as `map(string)`)."
+        "strings), the JSON valid and without duplicate keys, and every input a property of the schema with a "
+        "value it accepts (Terraform samples: names only, as Terraform reads the inputs as `map(string)`)."
     )
     why = (
         "Proton writes these files itself from validated inputs, so it never reads the sample; but a sample it "
