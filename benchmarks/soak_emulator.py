@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, no
 os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
 os.environ.pop("AWS_PROFILE", None)
 
-from tests.emulator.soak import CALLS_PER_ROUND, Server, Workload, emulator, reset_and_measure, settle_rss  # noqa: E402
+from tests.emulator.soak import CALLS_PER_ROUND, Server, Workload, emulator, reset_and_measure, settle_rss
 
 
 def soak(server: Server, seconds: float, clients: int) -> tuple[int, float]:

@@ -12,10 +12,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
 import boto3
 import requests
 from botocore.config import Config
@@ -70,8 +71,11 @@ class Server:
 
 
 @contextmanager
-def emulator(*args: str) -> Iterator[Server]:
-    """``python -m pytest_proton.emulator.server --host 127.0.0.1 --port 0 --quiet``, stopped with SIGTERM."""
+def emulator(*args: str, preexec_fn: Callable[[], None] | None = None) -> Iterator[Server]:
+    """``python -m pytest_proton.emulator.server --host 127.0.0.1 --port 0 --quiet``, stopped with SIGTERM.
+
+    ``preexec_fn`` runs in the child before it starts (to cap its address space).
+    """
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest_proton.emulator.server", "--host", "127.0.0.1", "--port", "0", "--quiet", *args],
         cwd=ROOT,
@@ -79,6 +83,7 @@ def emulator(*args: str) -> Iterator[Server]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=preexec_fn,  # noqa: PLW1509 - only setrlimit, before exec
     )
     try:
         assert process.stdout is not None
