@@ -45,6 +45,11 @@ class Budgets:
     file_size: int = 50 * 1024 * 1024
     #: bytes a sample spec may have before it is refused unparsed (Proton's limit is 51,200 characters)
     spec_size: int = 2_000_000
+    #: bytes one request body to the emulator's Proton endpoint may have, after any gzip is undone
+    #: (Proton's largest request is a spec of 51,200 characters)
+    emulator_request_bytes: int = 4 * 1024 * 1024
+    #: nesting depth of one emulator request's JSON body (Proton's input shapes nest 3 deep)
+    emulator_json_depth: int = 32
 
     @classmethod
     def config_keys(cls) -> tuple[str, ...]:

@@ -157,7 +157,7 @@ class ComponentsMixin(_Base):
         self.tags.set(component.arn, tags_to_dict(params.get("tags")))
         self._start_component_deployment(component, None, component.state)
         self.components[name] = component
-        self.client_tokens.remember(operation, params, now, component)
+        self.client_tokens.remember(operation, params, now, component, self._component_alive)
         return component
 
     def _component_environment(self, name: str) -> Environment:
@@ -267,7 +267,7 @@ class ComponentsMixin(_Base):
         if params.get("clientToken"):
             component.last_client_request_token = params["clientToken"]
         component.last_modified_at = now
-        self.client_tokens.remember(operation, params, now, component)
+        self.client_tokens.remember(operation, params, now, component, self._component_alive)
         return component
 
     def _instance_or_none(self, service_name: str, instance_name: str) -> ServiceInstance | None:

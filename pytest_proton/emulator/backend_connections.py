@@ -88,7 +88,7 @@ class ConnectionsMixin(_Base):
         )
         self.tags.set(connection.arn, tags_to_dict(params.get("tags")))
         self.connections[connection_id] = connection
-        self.client_tokens.remember(operation, params, now, connection)
+        self.client_tokens.remember(operation, params, now, connection, self._connection_alive)
         return connection
 
     def get_connection(self, connection_id: str) -> EnvironmentAccountConnection:

@@ -98,7 +98,7 @@ class ServiceInstancesMixin(_Base):
         instance.last_client_request_token = params.get("clientToken")
         self.tags.set(instance.arn, tags)
         service.last_modified_at = now
-        self.client_tokens.remember(operation, params, now, instance)
+        self.client_tokens.remember(operation, params, now, instance, self._instance_alive)
         return instance
 
     def service_pipeline(self, service_name: str) -> ServicePipeline:

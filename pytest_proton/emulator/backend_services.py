@@ -368,7 +368,7 @@ class ServicesMixin(_Base):
             self._start_service_deployment(service, instance, instance.state, target)
         if params.get("clientToken"):
             instance.last_client_request_token = params["clientToken"]
-            self.client_tokens.remember("UpdateServiceInstance", params, now, instance)
+            self.client_tokens.remember("UpdateServiceInstance", params, now, instance, self._instance_alive)
         self.block_sync_after_manual_update(service.name, instance.name)
         return instance
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pytest_proton.emulator import bundles
+from pytest_proton.emulator import bundle_store, bundles
 from pytest_proton.emulator.environments import (
     IN_PROGRESS,
     EnvironmentState,
@@ -140,7 +140,7 @@ class TemplatesMixin(_Base):
         self.tags.set(version.arn, tags_to_dict(params.get("tags")))
         template.versions[label] = version
         self.deleted_versions[kind].pop((template.name, label), None)
-        self.client_tokens.remember(operation, params, now, version)
+        self.client_tokens.remember(operation, params, now, version, self._version_alive)
         return version
 
     def _version_alive(self, version: TemplateVersion) -> bool:
@@ -256,6 +256,7 @@ class TemplatesMixin(_Base):
         # LC-10 for service templates (no instances or pipelines on the version) applies once those exist.
         del template.versions[label]
         self.tags.drop(version.arn)
+        bundle_store.forget(self, version)
         self.deleted_versions[kind][(name, label)] = version
         self._update_recommended(kind, name)
         return version

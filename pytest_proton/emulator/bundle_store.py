@@ -81,6 +81,11 @@ def remember(backend: ProtonBackend, version: TemplateVersion, stored: StoredBun
     _store(backend)[version.arn] = stored
 
 
+def forget(backend: ProtonBackend, version: TemplateVersion) -> None:
+    """Drop a deleted version's bundle: nothing deploys a deleted version, and a long run must not keep them."""
+    _store(backend).pop(version.arn, None)
+
+
 def stored_bundle(backend: ProtonBackend, version: TemplateVersion) -> StoredBundle | None:
     return _store(backend).get(version.arn)
 

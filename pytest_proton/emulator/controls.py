@@ -34,7 +34,11 @@ import threading
 from collections import deque
 from typing import Any
 
+from werkzeug.exceptions import HTTPException
+
 from pytest_proton.emulator import clock as clock_module
+from pytest_proton.emulator import request_body
+from pytest_proton.emulator.exceptions import ProtonError
 
 #: a failure queued for any account or region
 ANY = "*"
@@ -152,22 +156,26 @@ def _apply(action: str, body: dict[str, Any]) -> None:
 
 
 def handle_request(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:  # noqa: ARG001
-    """moto URL handler for ``/_proton/controls/<action>``."""
+    """moto URL handler for ``/_proton/controls/<action>``; a body that cannot be read is a 4xx JSON error."""
     action = full_url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    if callable(getattr(request, "get_data", None)):  # flask (server mode): also when sent as a form
-        raw = request.get_data()
-    else:  # a PreparedRequest (in-process mock)
-        raw = getattr(request, "body", None) or b"{}"
-    if isinstance(raw, bytes):
-        raw = raw.decode("utf-8")
     reply = {"Content-Type": "application/json"}
     try:
-        body = json.loads(raw or "{}")
-        if not isinstance(body, dict):
-            raise ValueError("the body must be a JSON object")
+        body = request_body.json_object(request_body.decoded(_raw_body(request)))
         _apply(action, body)
+    except ProtonError as error:
+        return error.code, reply, error.get_body()
+    except HTTPException as error:  # werkzeug, while reading the body
+        unreadable = request_body.unreadable(error)
+        return unreadable.code, reply, unreadable.get_body()
     except KeyError:
         return 404, reply, json.dumps({"message": f"unknown control {action!r}"})
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         return 400, reply, json.dumps({"message": str(error)})
     return 200, reply, json.dumps(state())
+
+
+def _raw_body(request: Any) -> bytes | str | None:
+    request_body.limit_request(request)
+    if callable(getattr(request, "get_data", None)):  # flask (server mode): also when sent as a form
+        return request.get_data()  # type: ignore[no-any-return]
+    return getattr(request, "body", None)  # a PreparedRequest (in-process mock)

@@ -1,7 +1,8 @@
 """Proton's seven error shapes as moto JSON errors (``{"__type": name, "message": ...}``).
 
 The model gives none of them an ``httpStatusCode``; client errors answer 400 and the one server
-fault (InternalServerException, ``fault: true`` in the model) answers 500.
+fault (InternalServerException, ``fault: true`` in the model) answers 500. Two more are the JSON 1.0
+protocol's own: an unknown ``X-Amz-Target`` and a body that cannot be read.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ class ProtonError(JsonRESTError):
 
     code = 400  # HTTP status (werkzeug's HTTPException attribute)
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(type(self).__name__, message)
+        if status is not None:
+            self.code = status
 
 
 class ValidationException(ProtonError):
@@ -50,6 +53,10 @@ class InternalServerException(ProtonError):
 
 class UnknownOperationException(ProtonError):
     """Not a Proton shape: what AWS JSON services answer for an ``X-Amz-Target`` they do not know."""
+
+
+class SerializationException(ProtonError):
+    """Not a Proton shape: what AWS JSON services answer for a body that is not UTF-8 JSON of the input's form."""
 
 
 ERROR_CLASSES: tuple[type[ProtonError], ...] = (

@@ -8,10 +8,11 @@ parameters differ from the original request's.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pytest_proton.emulator.exceptions import ConflictException, ServiceQuotaExceededException, ValidationException
 
@@ -72,6 +73,28 @@ def retried_create(
 # the original resource is deleted a retry creates a new one.
 
 CLIENT_TOKEN_TTL = timedelta(hours=8)
+#: client tokens one backend remembers at most (the oldest are forgotten first): a bound for a
+#: long-running emulator, which the service's 8-hour expiry alone is not at thousands of calls a second
+CLIENT_TOKENS_KEPT = 10_000
+#: deleted templates, versions or connections one backend remembers, per kind, to answer a retried delete
+DELETED_KEPT = 1_000
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Recent(OrderedDict[K, V]):
+    """A mapping that keeps only its ``limit`` most recently set keys (the records of retried deletes)."""
+
+    def __init__(self, limit: int = DELETED_KEPT) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: K, value: V) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
 
 
 @dataclass
@@ -79,13 +102,21 @@ class _TokenEntry:
     issued_at: datetime
     request: dict[str, Any]
     resource: Any
+    alive: Callable[[Any], bool]
 
 
 class ClientTokens:
-    """Client tokens of one backend, per operation; the resource is kept to answer retries."""
+    """Client tokens of one backend, per operation; the resource is kept to answer retries.
 
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], _TokenEntry] = {}
+    An entry is useless once its token expired or its resource is gone (a retry then creates anew),
+    so such entries are swept out, every time the table has doubled since the last sweep; and at most
+    :data:`CLIENT_TOKENS_KEPT` are kept. Memory therefore follows the live resources, not the calls.
+    """
+
+    def __init__(self, limit: int = CLIENT_TOKENS_KEPT) -> None:
+        self._entries: OrderedDict[tuple[str, str], _TokenEntry] = OrderedDict()
+        self._limit = limit
+        self._sweep_at = 64
 
     def lookup(self, operation: str, params: dict[str, Any], now: datetime, alive: Callable[[Any], bool]) -> Any | None:
         """The resource an earlier request with this token created, or None if a new one is due.
@@ -105,10 +136,30 @@ class ClientTokens:
             )
         return entry.resource
 
-    def remember(self, operation: str, params: dict[str, Any], now: datetime, resource: Any) -> None:
+    def remember(
+        self, operation: str, params: dict[str, Any], now: datetime, resource: Any, alive: Callable[[Any], bool]
+    ) -> None:
+        """Keep the token of a request that made or changed ``resource``; ``alive`` as for :meth:`lookup`."""
         token = params.get("clientToken")
-        if token:
-            self._entries[(operation, token)] = _TokenEntry(now, _token_request(params), resource)
+        if not token:
+            return
+        key = (operation, token)
+        self._entries.pop(key, None)
+        self._entries[key] = _TokenEntry(now, _token_request(params), resource, alive)
+        if len(self._entries) >= self._sweep_at:
+            self._sweep(now)
+        while len(self._entries) > self._limit:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _sweep(self, now: datetime) -> None:
+        """Drop expired entries and those whose resource is gone; sweep again once the table doubles."""
+        for key, entry in list(self._entries.items()):
+            if now - entry.issued_at >= CLIENT_TOKEN_TTL or not entry.alive(entry.resource):
+                del self._entries[key]
+        self._sweep_at = max(64, 2 * len(self._entries))
 
 
 def _token_request(params: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from pytest_proton.emulator.environments import (
 from pytest_proton.emulator.exceptions import (
     ResourceNotFoundException,
 )
-from pytest_proton.emulator.idempotency import ClientTokens
+from pytest_proton.emulator.idempotency import ClientTokens, Recent
 from pytest_proton.emulator.services import (
     MAX_INSTANCES_PER_SERVICE,
     MAX_SERVICES,
@@ -64,15 +64,16 @@ class ProtonBackend(
         self.lock = threading.RLock()
         self.clock: Clock | None = None  # None: the process-wide clock (see clock.py)
         self.templates: dict[TemplateKind, dict[str, Template]] = {ENVIRONMENT_TEMPLATE: {}, SERVICE_TEMPLATE: {}}
-        # Metadata of deleted templates, returned by a retried delete (the seed's idempotent deletes).
-        self.deleted_templates: dict[TemplateKind, dict[str, Template]] = {
-            ENVIRONMENT_TEMPLATE: {},
-            SERVICE_TEMPLATE: {},
+        # Metadata of deleted templates, returned by a retried delete (the seed's idempotent deletes);
+        # the most recent DELETED_KEPT of each kind (idempotency.Recent).
+        self.deleted_templates: dict[TemplateKind, Recent[str, Template]] = {
+            ENVIRONMENT_TEMPLATE: Recent(),
+            SERVICE_TEMPLATE: Recent(),
         }
         # Metadata of deleted versions, keyed by (template name, "major.minor"), for retried deletes.
-        self.deleted_versions: dict[TemplateKind, dict[tuple[str, str], TemplateVersion]] = {
-            ENVIRONMENT_TEMPLATE: {},
-            SERVICE_TEMPLATE: {},
+        self.deleted_versions: dict[TemplateKind, Recent[tuple[str, str], TemplateVersion]] = {
+            ENVIRONMENT_TEMPLATE: Recent(),
+            SERVICE_TEMPLATE: Recent(),
         }
         self.client_tokens = ClientTokens()
         self.tags = TagStore()
@@ -84,7 +85,7 @@ class ProtonBackend(
         self.instance_quota = MAX_INSTANCES_PER_SERVICE
         # Connections made in this (environment) account, and deleted ones for retried deletes.
         self.connections: dict[str, EnvironmentAccountConnection] = {}
-        self.deleted_connections: dict[str, EnvironmentAccountConnection] = {}
+        self.deleted_connections: Recent[str, EnvironmentAccountConnection] = Recent()
         self.connection_quota = MAX_CONNECTIONS_PER_ENVIRONMENT_ACCOUNT
         self.init_components()
         self._init_sync()  # repositories, template/service sync, account settings (backend_sync.py)

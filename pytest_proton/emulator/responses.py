@@ -2,20 +2,32 @@
 
 Dispatch goes through the operation table rather than one method per operation, so every call ends
 in a proper AWS error: an unknown target, an operation not implemented yet, an unsupported region,
-a malformed body. Parameters are validated against the model before the handler runs and the
-result is shaped by the model's output shape after.
+a body that is too large or cannot be read (``request_body.py``). Parameters are validated against
+the model before the handler runs and the result is shaped by the model's output shape after.
+
+No request ends in moto's or werkzeug's HTML error page: a request that cannot be read is a 4xx
+JSON error, and an exception the emulator did not expect is a JSON ``InternalServerException``
+(500, Proton's own server fault), logged with its traceback on the server's side only.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import BaseResponse
+from werkzeug.exceptions import HTTPException
 
-from pytest_proton.emulator.exceptions import ProtonError, UnknownOperationException, ValidationException
+from pytest_proton.emulator import request_body
+from pytest_proton.emulator.exceptions import (
+    InternalServerException,
+    ProtonError,
+    SerializationException,
+    UnknownOperationException,
+)
 from pytest_proton.emulator.models import ProtonBackend, proton_backends
 from pytest_proton.emulator.operations import load_all
 from pytest_proton.emulator.serialization import serialize_output
@@ -23,11 +35,21 @@ from pytest_proton.emulator.servicemodel import operation_model, target_prefix
 from pytest_proton.emulator.validation import validate_input
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
+LOG = logging.getLogger("pytest_proton.emulator")
+
+
+def error_response(error: ProtonError) -> TYPE_RESPONSE:
+    """``error`` in AWS's JSON 1.0 shape: ``{"__type", "message"}``, ``x-amzn-ErrorType``, a request id."""
+    headers = dict(error.get_headers())
+    headers["Content-Type"] = CONTENT_TYPE
+    headers["x-amzn-RequestId"] = str(uuid.uuid4())
+    return error.code, headers, error.get_body()
 
 
 class ProtonResponse(BaseResponse):
     def __init__(self) -> None:
         super().__init__(service_name="proton")
+        self.allow_request_decompression = False  # request_body.decoded undoes gzip within the budget
 
     @property
     def backend(self) -> ProtonBackend:
@@ -37,16 +59,39 @@ class ProtonResponse(BaseResponse):
             # moto only builds backends for the regions boto3 lists for Proton.
             raise UnknownOperationException(f"AWS Proton is not available in region '{self.region}'") from None
 
+    def _dispatch(self, request: Any, full_url: str, headers: Any) -> TYPE_RESPONSE:
+        """moto's dispatch, with the body bounded before it is read and kept as bytes (decoded here)."""
+        try:
+            request_body.limit_request(request)
+            self.setup_class(request, full_url, headers, use_raw_body=True)
+        except ProtonError as error:
+            return error_response(error)
+        except HTTPException as error:
+            return error_response(request_body.unreadable(error))
+        except Exception as error:  # moto could not parse the request: the client's to fix
+            LOG.warning("Proton emulator: a request could not be read", exc_info=True)
+            return error_response(SerializationException(f"The request could not be read ({type(error).__name__})"))
+        return self.call_action()
+
     def call_action(self) -> TYPE_RESPONSE:
         try:
             return self._call()
         except ProtonError as error:
-            headers = dict(error.get_headers())
-            headers["Content-Type"] = CONTENT_TYPE
-            return error.code, headers, error.get_body()
+            return error_response(error)
+        except HTTPException as error:
+            return error_response(request_body.unreadable(error))
+        except Exception:  # an emulator bug: a JSON server fault, not werkzeug's HTML page
+            action = self._target()
+            LOG.exception("Proton emulator: %s failed", action)
+            return error_response(
+                InternalServerException(f"The Proton emulator failed on {action}: see the server's log")
+            )
+
+    def _target(self) -> str:
+        return self.headers.get("X-Amz-Target") or self.headers.get("x-amz-target") or ""
 
     def _call(self) -> TYPE_RESPONSE:
-        target = self.headers.get("X-Amz-Target") or self.headers.get("x-amz-target") or ""
+        target = self._target()
         prefix, _, action = target.rpartition(".")
         if prefix != target_prefix() or operation_model(action) is None:
             raise UnknownOperationException(f"Unknown operation '{target}'")
@@ -62,13 +107,4 @@ class ProtonResponse(BaseResponse):
         return 200, {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": str(uuid.uuid4())}, json.dumps(body)
 
     def _json_params(self) -> dict[str, Any]:
-        raw = self.body.decode("utf-8") if isinstance(self.body, bytes) else (self.body or "")
-        if not raw.strip():
-            return {}
-        try:
-            params = json.loads(raw)
-        except ValueError:
-            raise ValidationException("The request body is not valid JSON") from None
-        if not isinstance(params, dict):
-            raise ValidationException("The request body must be a JSON object")
-        return params
+        return request_body.json_object(request_body.decoded(self.body, self.headers.get("Content-Encoding")))

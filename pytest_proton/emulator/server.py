@@ -10,8 +10,10 @@ usage hint goes to stderr. SIGINT and SIGTERM stop it cleanly with exit status 0
 use is exit status 2 with a one-line error.
 
 The server is moto's own WSGI application (``DomainDispatcherApplication(create_backend_app)``,
-what ``moto_server`` and ``ThreadedMotoServer`` run) served by werkzeug's threaded server; the
-socket is bound here first so that a bind failure is reported without werkzeug's ``sys.exit(1)``.
+what ``moto_server`` and ``ThreadedMotoServer`` run) behind ``wsgi.ProtonGuard`` (Proton requests
+moto could not route, gzip bodies within the budget, no HTML error pages, memory handed back after
+a reset), served by werkzeug's threaded server; the socket is bound here first so that a bind
+failure is reported without werkzeug's ``sys.exit(1)``.
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from werkzeug.serving import make_server
 
     from pytest_proton.emulator import register
+    from pytest_proton.emulator.wsgi import ProtonGuard
 
     registration = register()
     port = sock.getsockname()[1]
@@ -120,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quiet:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = ProtonGuard(DomainDispatcherApplication(create_backend_app))
     server = make_server(args.host, port, app, threaded=True, fd=sock.fileno())
     url = _url(args.host, port)
 
