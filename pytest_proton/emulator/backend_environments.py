@@ -157,7 +157,7 @@ class EnvironmentsMixin(_Base):
         """Advance an environment's deployment or deletion (see provisioning.py); None once it is deleted."""
         now = self.now()
         if environment.delete_started_at is not None:
-            environment.delete_reads += 1
+            environment.delete_reads += not self.mutating  # only reads settle (see _advance)
             if provisioning.is_due(environment.delete_started_at, environment.delete_reads, now):
                 outcome = provisioning.destroy(self, environment)
                 if outcome.status != SUCCEEDED:

@@ -120,7 +120,7 @@ class ServicesMixin(_Base):
     def settle_service(self, service: Service) -> Service | None:
         """Advance a service's deployments or deletion; None once it is deleted."""
         if service.delete_started_at is not None:
-            service.delete_reads += 1
+            service.delete_reads += not self.mutating  # only reads settle (see _advance)
             if not provisioning.is_due(service.delete_started_at, service.delete_reads, self.now()):
                 return service
             outcome = provisioning.destroy(self, service)

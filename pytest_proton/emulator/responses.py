@@ -43,6 +43,7 @@ class ProtonResponse(BaseResponse):
         except ProtonError as error:
             headers = dict(error.get_headers())
             headers["Content-Type"] = CONTENT_TYPE
+            headers["x-amzn-RequestId"] = str(uuid.uuid4())  # as on a success: clients log and show it
             return error.code, headers, error.get_body()
 
     def _call(self) -> TYPE_RESPONSE:
@@ -56,7 +57,7 @@ class ProtonResponse(BaseResponse):
         params = self._json_params()
         validate_input(action, params)
         backend = self.backend
-        with backend.lock:
+        with backend.lock, backend.operation(action):
             result = handler(backend, params)
             body = serialize_output(action, result)
         return 200, {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": str(uuid.uuid4())}, json.dumps(body)
