@@ -100,7 +100,7 @@ class EnvironmentsMixin(_Base):
         version = self._published_version(
             template.name, params["templateMajorVersion"], params.get("templateMinorVersion")
         )
-        provisioning.validate_spec(self, version, params.get("spec"))
+        provisioning.validate_spec(self, version, params.get("spec"), name)
         account = None
         if params.get("environmentAccountConnectionId"):
             account = self._connection_account(params["environmentAccountConnectionId"])
@@ -216,7 +216,7 @@ class EnvironmentsMixin(_Base):
             if target is None:
                 target = EnvironmentState(current.template_name, version.major, version.minor, spec)
             target.spec = spec
-            provisioning.validate_spec(self, version, spec)
+            provisioning.validate_spec(self, version, spec, name)
         if params.get("environmentAccountConnectionId") is not None:
             environment.environment_account_id = self._connection_account(params["environmentAccountConnectionId"])
         for member, attribute in (

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pytest_proton.emulator import bundle_store
+from pytest_proton.emulator.exceptions import with_article
 from pytest_proton.emulator.templates import ENVIRONMENT_TEMPLATE
 from pytest_proton.emulator.versions import DRAFT, PUBLISHED, REGISTRATION_FAILED
 
@@ -102,8 +103,12 @@ def register_bundle(backend: ProtonBackend, version: TemplateVersion) -> Registr
     problems: list[str] = []
     if bundle.kind is not wanted:
         problems.append(
-            f"a {kind.label} needs a {wanted.value} bundle, but this one is "
-            + (f"a {bundle.kind.value} bundle" if bundle.kind is not BundleKind.UNKNOWN else "of no known kind")
+            f"{with_article(kind.label)} needs {with_article(wanted.value)} bundle, but this one is "
+            + (
+                f"{with_article(bundle.kind.value)} bundle"
+                if bundle.kind is not BundleKind.UNKNOWN
+                else "of no known kind"
+            )
         )
     with _lint_lock:
         result = _registration_linter().run([], discovery)
