@@ -75,10 +75,15 @@ class OffsetClock:
         return self.base.now() + offset
 
     def advance(self, **delta: float) -> datetime:
-        """Move forward by ``timedelta(**delta)`` and return the new time."""
+        """Move forward by ``timedelta(**delta)`` and return the new time.
+
+        OverflowError, and no move, when that time is past what a datetime holds (year 9999).
+        """
         with self._lock:
-            self.offset += timedelta(**delta)
-        return self.now()
+            offset = self.offset + timedelta(**delta)
+            moment = self.base.now() + offset  # raises before the clock is changed
+            self.offset = offset
+        return moment
 
 
 _current: Clock = SystemClock()

@@ -47,6 +47,8 @@ from pytest_proton.emulator import clock as clock_module
 
 #: a failure queued for any account or region
 ANY = "*"
+#: at most this many failures queued by one call (a count is a list of messages)
+MAX_QUEUED = 10_000
 
 _lock = threading.Lock()
 _failures: dict[tuple[str, str], deque[str]] = {}
@@ -56,8 +58,8 @@ _previous_clock: clock_module.Clock | None = None
 
 def fail_next(message: str, *, count: int = 1, account_id: str = ANY, region: str = ANY) -> None:
     """Make the next ``count`` deployments in ``account_id``/``region`` fail with ``message``."""
-    if count < 1:
-        raise ValueError("count must be at least 1")
+    if not 1 <= count <= MAX_QUEUED:
+        raise ValueError(f"count must be 1 to {MAX_QUEUED:,}")
     with _lock:
         _failures.setdefault((account_id, region), deque()).extend([message] * count)
 
@@ -177,7 +179,7 @@ def handle_request(request: Any, full_url: str, headers: Any) -> tuple[int, dict
         _apply(action, body)
     except KeyError:
         return 404, reply, json.dumps({"message": f"unknown control {action!r}"})
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:  # OverflowError: a clock moved past year 9999
         return 400, reply, json.dumps({"message": str(error)})
     return 200, reply, json.dumps(state())
 

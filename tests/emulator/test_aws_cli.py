@@ -204,6 +204,12 @@ def test_controls_need_no_signature(server: str) -> None:
     assert post("no-such-control")[0] == 404
     assert post("hold", b"[1]")[0] == 400
     assert post("state", None, "GET")[0] == 405  # type: ignore[arg-type]
+    # hostile bodies: a clear 4xx, and the emulator keeps working
+    assert post("hold", b"\xff\xfe")[0] == 400  # not UTF-8
+    assert post("fail-next", b'{"count": 1000000000}')[0] == 400  # no billion-message queue
+    assert post("advance-clock", b'{"days": 1e12}')[0] == 400  # past year 9999
+    assert post("advance-clock", b'{"seconds": "soon"}')[0] == 400
+    assert post("state")[0] == 200
 
 
 @pytest.mark.slow  # a second server
