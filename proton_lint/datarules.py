@@ -13,6 +13,8 @@ A pack is a YAML file with a ``rules:`` list. Each rule::
       empty: "the manifest is empty"   # optional: the finding for a document with no content
       schema: {...}               # JSON Schema (2020-12) the target document must satisfy
       what/why/fix/source: ...    # the doc
+      proton_refuses: registration  # registration | deployment | never (default; see rules.Rule)
+      proton_refuses_source: "..."  # the evidence: API reference, user guide or botocore model
       base: environment
       bad: {files: {...}}
       good: {files: {...}}
@@ -79,6 +81,8 @@ PACK_SCHEMA: dict = {
                     "why": {"type": "string"},
                     "fix": {"type": "string"},
                     "source": {"type": "string"},
+                    "proton_refuses": {"enum": ["registration", "deployment", "never"]},
+                    "proton_refuses_source": {"type": "string"},
                     "base": {"enum": list(EXAMPLE_BASES)},
                     "bad": {"$ref": "#/$defs/example"},
                     "good": {"$ref": "#/$defs/example"},
@@ -135,6 +139,8 @@ class DataRule(Rule):
         self.why = spec.get("why", "")
         self.fix = spec.get("fix", "")
         self.source = spec.get("source", "")
+        self.proton_refuses = spec.get("proton_refuses", "never")
+        self.proton_refuses_source = spec.get("proton_refuses_source", "")
         self.base = spec.get("base", "environment")
         self.bad = _example(spec.get("bad"))
         self.good = _example(spec.get("good"))

@@ -21,6 +21,12 @@ from proton_lint.findings import Finding, Severity, Span, logical_path
 if TYPE_CHECKING:
     from proton_lint.bundle import Bundle
 
+#: the values of Rule.proton_refuses, and how `proton-lint rule ID` shows them
+PROTON_REFUSES = {
+    "registration": "Proton refuses it **at registration**: the template version ends REGISTRATION_FAILED.",
+    "deployment": "Proton refuses it **at deployment**: the call that deploys refuses it, or the deployment FAILS.",
+    "never": "Proton refuses it: **never**, as far as the evidence goes (the linter is stricter than Proton).",
+}
 RULE_ID = re.compile(r"^(?:[A-Z]{2,}[0-9]{3,4}|CFN:[EWI][0-9]{4})$")
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 #: what may follow a sub-rule prefix such as ``CFN:`` in a selector: nothing, E, E3, ..., E3002
@@ -68,6 +74,15 @@ class Rule:
     why: ClassVar[str] = ""
     fix: ClassVar[str] = ""
     source: ClassVar[str] = ""
+    #: Where AWS Proton itself refused what the rule finds (one of PROTON_REFUSES): "registration"
+    #: (the template version ends REGISTRATION_FAILED), "deployment" (the call that deploys refuses
+    #: it or the deployment FAILS), or "never" (no evidence that Proton refused it: the linter is
+    #: stricter). The default is "never": a rule claims a refusal only with a source. The emulator
+    #: refuses at registration exactly the bundle rules marked "registration".
+    proton_refuses: ClassVar[str] = "never"
+    #: the evidence for ``proton_refuses``: the API reference, the user guide (UG:<page>) or the
+    #: botocore model (SM:<shape>), as in the rule catalogue
+    proton_refuses_source: ClassVar[str] = ""
     #: what the examples are laid over; see EXAMPLE_BASES
     base: ClassVar[str] = "environment"
     bad: ClassVar[Example] = Example()
@@ -131,6 +146,7 @@ class Rule:
             f"{top} {self.slug} ({self.id})",
             f"Severity: **{self.severity}** · origin: {self.origin}",
             self.summary,
+            self._refusal_markdown(),
         ]
         for title, text in (("What it does", self.what), ("Why is this bad?", self.why)):
             if text:
@@ -144,6 +160,10 @@ class Rule:
                 parts += [f"{section} {title}", textwrap.dedent(text).strip()]
         return "\n\n".join(parts) + "\n"
 
+    def _refusal_markdown(self) -> str:
+        source = f" Source: {self.proton_refuses_source}" if self.proton_refuses_source else ""
+        return PROTON_REFUSES[self.proton_refuses] + source
+
     def as_dict(self) -> dict:
         return {
             "id": self.id,
@@ -151,6 +171,8 @@ class Rule:
             "severity": str(self.severity),
             "summary": self.summary,
             "origin": self.origin,
+            "proton_refuses": self.proton_refuses,
+            "proton_refuses_source": self.proton_refuses_source,
         }
 
 
@@ -207,6 +229,10 @@ class RuleRegistry:
             raise ValueError(f"rule ID {rule.id!r} from {rule.origin} is not of the form PL123")
         if not SLUG.match(rule.slug):
             raise ValueError(f"rule slug {rule.slug!r} ({rule.id}) is not kebab-case")
+        if rule.proton_refuses not in PROTON_REFUSES:
+            raise ValueError(
+                f"rule {rule.id}: proton_refuses is {rule.proton_refuses!r}; use one of {', '.join(PROTON_REFUSES)}"
+            )
         for table, key in ((self._by_id, rule.id), (self._by_slug, rule.slug)):
             other = table.get(key)
             if other is not None and other is not rule:

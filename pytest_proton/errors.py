@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def with_article(noun: str) -> str:
+    """``noun`` after "a" or "an": messages that name a kind from a variable ("an environment template")."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 class ProtonFixtureError(Exception):
     """Base class of pytest_proton's errors."""
 

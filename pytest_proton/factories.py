@@ -15,7 +15,7 @@ from typing import Any
 from pytest_proton import bundle_upload
 from pytest_proton import lifecycle as lc
 from pytest_proton.bundle_upload import ENVIRONMENT, SERVICE, LocalBundle
-from pytest_proton.errors import RegistrationFailed
+from pytest_proton.errors import RegistrationFailed, with_article
 from pytest_proton.handles import ComponentHandle, EnvironmentHandle, ServiceHandle, TemplateHandle, poll
 from pytest_proton.specs import environment_spec, service_spec
 
@@ -63,7 +63,8 @@ def publish_template(
     ctx = lifecycle.ctx
     bundle = bundle_upload.locate(path)
     if bundle.kind not in (ENVIRONMENT, SERVICE):
-        raise ValueError(f"{bundle.path} is a {bundle.kind} bundle; use proton_component for components")
+        kind = with_article(str(bundle.kind))
+        raise ValueError(f"{bundle.path} is {kind} bundle; use proton_component for components")
     if lint:
         ctx.lint_gate.check(bundle)
     logical = name or bundle.logical_name
@@ -142,7 +143,9 @@ def _register_version(handle: TemplateHandle, bundle: LocalBundle, major: str | 
 def _template_for(lifecycle: lc.Lifecycle, template: Any, kind: str) -> TemplateHandle:
     if isinstance(template, TemplateHandle):
         if template.kind != kind:
-            raise TypeError(f"{template!r} is a {template.kind} template, not a {kind} template")
+            raise TypeError(
+                f"{template!r} is {with_article(str(template.kind))} template, not {with_article(str(kind))} template"
+            )
         return template
     return publish_template(lifecycle, template)
 

@@ -15,6 +15,7 @@ option                             ini key                       meaning
 ``--proton-service-role-arn``      ``proton_service_role_arn``   role for CreateEnvironment
 ``--proton-bucket``                ``proton_bucket``             existing bucket for bundles (else made)
 ``--proton-no-lint-cache``         ``proton_lint_cache``         lint results cached in .proton-lint-cache/
+``--proton-deployment-seconds N``  ``proton_deployment_seconds`` emulator: deployments take N seconds
 =================================  ============================  =========================================
 
 Marker: ``@pytest.mark.proton(timeout=None, targets=None)``; tests that use a Proton fixture get it
@@ -70,6 +71,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     add("--proton-timeout", "proton_timeout", "seconds to wait for a registration or deployment", type=float)
     add("--proton-service-role-arn", "proton_service_role_arn", "protonServiceRoleArn for environments")
+    add(
+        "--proton-deployment-seconds",
+        "proton_deployment_seconds",
+        "moto and server targets: deployments take N seconds on the emulator's clock (default: next read)",
+        type=float,
+    )
     add("--proton-bucket", "proton_bucket", "an existing S3 bucket for bundles (default: one made per session)")
     group.addoption(
         "--proton-no-lint-cache",
@@ -91,6 +98,19 @@ def _setting(config: pytest.Config, option: str, ini: str | None, default: Any =
     return default if value in (None, "") else value
 
 
+def _non_negative(value: Any, name: str) -> float | None:
+    """A number of seconds from an option or ini value; UsageError unless it is a number >= 0."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise pytest.UsageError(f"{name} = {value!r}; give a number of seconds") from None
+    if seconds < 0:
+        raise pytest.UsageError(f"{name} = {value!r}; give 0 or more seconds")
+    return seconds
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -98,6 +118,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "deployments; targets: the --proton-target values it runs on (skipped on others)",
     )
     timeout = _setting(config, "proton_timeout", "proton_timeout")
+    seconds = _setting(config, "proton_deployment_seconds", "proton_deployment_seconds")
     settings = Settings(
         target=_setting(config, "proton_target", "proton_target", "moto"),
         region=_setting(config, "proton_region", "proton_region", "us-east-1"),
@@ -105,6 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
         endpoint_url=_setting(config, "proton_endpoint_url", "proton_endpoint_url"),
         allow_real_account=_setting(config, "proton_allow_real_account", None),
         timeout=float(timeout) if timeout is not None else None,
+        deployment_seconds=_non_negative(seconds, "proton_deployment_seconds"),
         keep_failed=bool(_setting(config, "proton_keep_failed", "proton_keep_failed", False)),
         service_role_arn=_setting(config, "proton_service_role_arn", "proton_service_role_arn"),
         bucket=_setting(config, "proton_bucket", "proton_bucket"),

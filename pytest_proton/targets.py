@@ -46,6 +46,8 @@ class Settings:
     bucket: str | None = None
     #: where proton-lint keeps .proton-lint-cache/ (None: no cache)
     lint_cache_root: Path | None = None
+    #: emulator targets: deployments take this many seconds on the emulator's clock (None: settle on the next read)
+    deployment_seconds: float | None = None
 
 
 def is_real_aws(endpoint_url: str | None) -> bool:
@@ -63,6 +65,13 @@ def check_real_account_opt_in(settings: Settings) -> None:
             "--proton-target endpoint without an emulator URL would reach a real AWS account; pass "
             "--proton-endpoint-url for an emulator, or --proton-allow-real-account ACCOUNT_ID to allow that account"
         )
+
+
+def set_deployment_seconds(seconds: float | None) -> None:
+    """In-process emulator: deployments take ``seconds`` on its clock (None: they settle on the next read)."""
+    from pytest_proton.emulator.provisioning import set_deployment_seconds as set_seconds
+
+    set_seconds(seconds)
 
 
 def configure_provisioner(name: str, *, endpoint_url: str | None = None, region: str | None = None) -> None:
@@ -169,6 +178,7 @@ class MotoTarget(Target):
 
         register()
         configure_provisioner(self.settings.provisioner, region=self.region)
+        set_deployment_seconds(self.settings.deployment_seconds)
         # Fake credentials in the environment too: a client made by the test itself stays local.
         self._saved_env = {name: os.environ.get(name) for name in _FAKE_ENV}
         os.environ.update(_FAKE_ENV)
@@ -182,6 +192,7 @@ class MotoTarget(Target):
             self._mock.stop()
             self._mock = None
             restore_provisioner()
+            set_deployment_seconds(None)
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -211,6 +222,7 @@ class ServerTarget(Target):
         self.endpoint_url = f"http://{host}:{port}"
         # cloudformation: the emulator's stacks go over HTTP to this same server
         configure_provisioner(self.settings.provisioner, endpoint_url=self.endpoint_url, region=self.region)
+        set_deployment_seconds(self.settings.deployment_seconds)
         super().start()
 
     def stop(self) -> None:
@@ -219,6 +231,7 @@ class ServerTarget(Target):
             self._server.stop()
             self._server = None
             restore_provisioner()
+            set_deployment_seconds(None)
 
 
 class EndpointTarget(Target):

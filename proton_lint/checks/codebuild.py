@@ -57,6 +57,11 @@ class CodebuildFileMissing(Rule):
     id = "PL115"
     slug = "codebuild-file-missing"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = (
+        "BND-40: UG:ag-infrastructure-tmp-files-codebuild.md (the commands run in CodeBuild with the "
+        "bundle's folder only)"
+    )
     summary = "A CodeBuild command runs a script that is not in the bundle."
     what = (
         "Reads the `provision` and `deprovision` commands and reports scripts they execute (`./deploy.sh`, "
@@ -560,6 +565,8 @@ class CodebuildNotifyArguments(_NotifyRule):
     id = "PL824"
     slug = "codebuild-notify-arguments"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = "CB-11: SM:NotifyResourceDeploymentStatusChangeInput (resourceArn required, status enum)"
     summary = (
         "A `notify-resource-deployment-status-change` call without `--resource-arn`, or with an invalid `--status`."
     )

@@ -18,6 +18,8 @@ class ArchiveUnsafe(DiscoveryRule):
     id = "PL104"
     slug = "archive-unsafe"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = "BND-01: UG:template-considerations.md (a bundle is a gzipped tar archive)"
     summary = "A `.tar.gz` bundle is unreadable, far too large, or has members that could escape it."
     what = (
         "Archives are read in memory, never extracted. Members with absolute paths, `..`, links, "

@@ -39,6 +39,10 @@ class SchemaFileMissing(Rule):
     id = "PL101"
     slug = "schema-file-missing"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = (
+        "BND-02: UG:ag-template-authoring.md (AWS Proton requires an input parameter schema file), UG:ag-schema.md"
+    )
     summary = "Every template bundle needs `schema/schema.yaml`."
     what = (
         "Reports a bundle (an infrastructure folder with a manifest, or a `schema/` folder) that has no "
@@ -65,6 +69,8 @@ class InfrastructureMissing(Rule):
     id = "PL102"
     slug = "infrastructure-missing"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = "BND-10, BND-20: UG:ag-wrap-up.md (the folders and manifest each kind of bundle holds)"
     summary = "A bundle lacks the infrastructure folder (or its manifest) that its kind needs."
     what = (
         "A service bundle needs `instance_infrastructure/manifest.yaml`; a standard environment needs "
@@ -99,6 +105,8 @@ class LegacyFolderLayout(Rule):
     id = "PL110"
     slug = "legacy-folder-layout"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = "BND-08: AG:ga-api-migration.md (bundles in the pre-GA format are rejected)"
     summary = "A service bundle uses pre-GA folder names (`infrastructure/`, `pipeline/`)."
     what = (
         "Service bundles use `instance_infrastructure/` and `pipeline_infrastructure/`. The preview's "
@@ -183,6 +191,10 @@ class CustomerManagedHasInfrastructure(Rule):
     id = "PL112"
     slug = "customer-managed-has-infrastructure"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = (
+        "BND-12: UG:ag-wrap-up.md, UG:ag-env-customer-managed.md (an infrastructure folder makes Proton throw an error)"
+    )
     summary = "A bundle declared customer-managed carries an infrastructure folder."
     what = (
         "For bundles listed under `customer-managed` in the configuration (environment templates created "
@@ -215,6 +227,11 @@ class PipelineSchemaMismatch(Rule):
     id = "PL113"
     slug = "pipeline-schema-mismatch"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = (
+        "BND-23: [ISSUE] aws-samples/aws-proton-cloudformation-sample-templates#9 (registration failed: "
+        "'Service template schema is not valid: Missing property [pipelineInputType]'); UG:ag-schema.md"
+    )
     summary = "`pipeline_infrastructure/` and `pipeline_input_type` must come together."
     what = (
         "A service template with a pipeline needs both the `pipeline_infrastructure/` folder and "

@@ -29,6 +29,11 @@ class BundleSizeLimit(Rule):
     id = "PL103"
     slug = "bundle-size-limit"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = (
+        "BND-03: UG:ag-limits.md (bundle, manifest, schema and file sizes, not adjustable); "
+        "SM:TemplateSchema (51,200 characters)"
+    )
     summary = "The bundle or one of its files is over Proton's size limits."
     what = (
         "Checks Proton's fixed limits: the whole bundle at most 5 MB, the manifest and the schema at most "
@@ -98,6 +103,11 @@ class ComponentLimits(Rule):
     id = "PL116"
     slug = "component-size-limit"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = (
+        "BND-30: SM:TemplateManifestContents (1,024), SM:TemplateFileContents (51,200): CreateComponent "
+        "refuses longer ones"
+    )
     summary = "A component's manifest is at most 1,024 characters and its IaC file at most 51,200."
     what = "Checks the two members a directly defined component is created from."
     why = (

@@ -15,6 +15,8 @@ class ManifestFileMissing(Rule):
     id = "PL205"
     slug = "manifest-file-missing"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = "MAN-04: UG:ag-wrap-up.md (the manifest names a file of its folder)"
     summary = 'The manifest names an IaC file that is not in its folder (or `"*"` matches no `.tf` file).'
     what = (
         "For each jinja or hcl template entry, checks that `file` exists in the manifest's folder. For "

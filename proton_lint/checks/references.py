@@ -526,6 +526,8 @@ class JinjaSyntaxError(JinjaRule):
     id = "PL501"
     slug = "jinja-syntax-error"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = "NS-04: UG:parameters.md (Proton renders the IaC file with Jinja when it deploys)"
     summary = "A Jinja IaC file that Jinja cannot parse."
     what = (
         "Parses every `rendering_engine: jinja` file a manifest names with Jinja and reports the syntax "
@@ -557,6 +559,8 @@ class UnescapedDynamicReference(JinjaRule):
     id = "PL502"
     slug = "unescaped-dynamic-reference"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = "NS-03: UG:ag-troubleshooting.md (unescaped dynamic references make the deployment fail)"
     summary = "A CloudFormation dynamic reference `{{resolve:...}}` that Jinja reads as an expression."
     what = (
         "Finds `{{resolve:...}}` in the text of Jinja files outside `{% raw %}` blocks, comments and Jinja "
@@ -589,6 +593,8 @@ class InputNotInSchema(JinjaRule):
     id = "PL503"
     slug = "input-not-in-schema"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = "NS-07: UG:parameters.md (AWS Proton checks input parameter names against your schema file)"
     summary = "An `*.inputs.<name>` reference that the schema's input type does not define."
     what = (
         "Checks `environment.inputs.X` against `environment_input_type`, `service_instance.inputs.X` and "
@@ -611,6 +617,11 @@ class NamespaceOutOfScope(JinjaRule):
     id = "PL506"
     slug = "namespace-out-of-scope"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = (
+        "NS-10 to NS-14: UG:env-parameters.md, UG:svc-parameters.md, UG:comp-parameters.md (the "
+        "namespaces each IaC file gets)"
+    )
     summary = "A namespace that Proton does not give this kind of IaC file."
     what = (
         "Environment files read `environment.name` and `environment.inputs`; service instance files "
@@ -642,6 +653,8 @@ class LegacyNamespace(JinjaRule):
     id = "PL507"
     slug = "legacy-namespace"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = "NS-06: AG:ga-api-migration.md (pre-GA namespaces are rejected)"
     summary = "A pre-GA namespace (`service_name`, `environment.<input>`, `pipeline.<input>`, `source.*`, ...)."
     what = (
         "Finds the namespaces of Proton's preview that the GA release dropped: `service_name`, "
@@ -661,6 +674,10 @@ class UnknownFilter(JinjaRule):
     id = "PL508"
     slug = "unknown-filter"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = (
+        "UG:parameter-filters.md (the filters Proton provides; Jinja refuses any other when it renders)"
+    )
     summary = "A filter that neither Jinja nor Proton provides (`proton_cfn_sanitise`)."
     what = (
         "Checks every filter of every branch against Jinja's built-in filters and Proton's four "

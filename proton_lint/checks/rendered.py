@@ -69,6 +69,10 @@ class RenderFailed(Rule):
     id = "PL601"
     slug = "render-failed"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = (
+        "UG:parameters.md (Proton renders the template when it deploys; a rendering error fails the deployment)"
+    )
     summary = "A template fails to render with the sample inputs (an undefined name, a filter that refuses a value)."
     what = (
         "Renders every jinja template of the bundle as Proton would, with each sample spec (or the schema's "
@@ -113,6 +117,10 @@ class RenderedYamlInvalid(Rule):
     id = "PL602"
     slug = "rendered-yaml-invalid"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = (
+        "UG:ag-infrastructure-tmp-files-cloudformation.md (the rendered template is a CloudFormation template)"
+    )
     summary = "The rendered template is not valid YAML."
     what = "Parses each rendered CloudFormation template and reports YAML errors at the source line that produced them."
     why = (

@@ -34,6 +34,11 @@ class InputTypeForKind(SchemaRule):
     id = "PL302"
     slug = "schema-input-type-for-kind"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = (
+        "SCH-02, SCH-03: UG:ag-schema.md; [ISSUE] aws-samples/aws-proton-cloudformation-sample-"
+        "templates#9 ('Missing property [pipelineInputType]' at registration)"
+    )
     summary = "The schema's `*_input_type` keys must fit the bundle's kind."
     what = (
         "An environment schema has `environment_input_type` and no service or pipeline input type; a service "
@@ -104,6 +109,8 @@ class UndefinedInputType(SchemaRule):
     id = "PL303"
     slug = "schema-undefined-input-type"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = "SCH-04: UG:ag-schema.md; [ISSUE] aws-samples/aws-proton-cloudformation-sample-templates#9"
     summary = "An `*_input_type` names a type that is not defined under `types`."
     what = "Checks that each `*_input_type` (environment, service, pipeline) names a key of `types`."
     why = "Proton looks the input type up in `types`; a dangling name fails registration."
@@ -135,6 +142,8 @@ class InputTypeNotObject(SchemaRule):
     id = "PL305"
     slug = "schema-input-type-not-object"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = "SCH-06: UG:ag-schema.md (an input type is an object with properties)"
     summary = "An input type must be `type: object` with a `properties` mapping."
     what = "Checks the types that `*_input_type` keys name."
     why = "Proton reads the inputs from the type's properties; any other shape is an invalid schema."

@@ -94,6 +94,11 @@ class SpecStructure(_SpecRule):
     id = "PL401"
     slug = "spec-structure"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = (
+        "SPEC-01, SPEC-10: UG:ag-create-env.md, UG:ag-create-svc.md (CreateEnvironment and CreateService "
+        "take a spec of this shape)"
+    )
     codes = ("structure",)
     summary = (
         "A spec must be a YAML mapping with `proton: EnvironmentSpec` or `proton: ServiceSpec` and mappings of inputs."
@@ -120,6 +125,10 @@ class SpecInputInvalid(_SpecRule):
     id = "PL402"
     slug = "spec-input-invalid"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = (
+        "SPEC-02: UG:ag-schema.md, UG:ag-create-env.md (Proton validates the inputs against the schema)"
+    )
     codes = ("invalid",)
     summary = "A spec gives an input a value that its schema refuses (type, enum, pattern, length, range)."
     what = (
@@ -140,6 +149,10 @@ class SpecInputMissing(_SpecRule):
     id = "PL403"
     slug = "spec-input-missing"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = (
+        "SCH-15: UG:ag-schema.md, UG:ag-create-env.md (a required input without a default must be given)"
+    )
     codes = ("missing",)
     summary = "A required input without a default is not given (an instance without `spec:` gets only defaults)."
     what = (
@@ -186,6 +199,8 @@ class SpecTooLarge(_SpecRule):
     id = "PL405"
     slug = "spec-too-large"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = "API-07: SM:SpecContents (1 to 51,200 characters)"
     codes = ("size",)
     summary = "A spec must hold 1 to 51,200 characters."
     what = (
@@ -203,6 +218,8 @@ class SpecInstancesInvalid(_SpecRule):
     id = "PL406"
     slug = "spec-instances-invalid"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = "SPEC-11, SPEC-13: UG:ag-create-svc.md, UG:ag-limits.md; SM:ResourceName"
     codes = ("instances",)
     summary = "A ServiceSpec needs 1-20 instances, each with a valid unique `name` and an `environment`."
     what = (

@@ -49,6 +49,10 @@ class TerraformSyntax(TerraformRule):
     id = "PL801"
     slug = "terraform-syntax"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = (
+        "UG:ag-works-prov-methods.md (self-managed: your automation runs Terraform and notifies Proton of the failure)"
+    )
     summary = "A `.tf` file that the manifest selects is not valid HCL."
     what = (
         "Parses every `.tf` file that an hcl manifest selects (the named file, or every `.tf` file of the "
@@ -91,6 +95,8 @@ class TerraformJinja(TerraformRule):
     id = "PL802"
     slug = "terraform-jinja"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = "NS-02: UG:parameters.md, UG:env-parameters-tform.md (no Jinja in .tf files)"
     summary = "Jinja (`{{ environment.name }}`, `{% if %}`) in a Terraform file."
     what = (
         "Flags Jinja expressions over Proton's namespaces (`{{ environment.… }}`, `{{ service_instance.… }}`, "
@@ -138,6 +144,8 @@ class TerraformInputUnknown(TerraformRule):
     id = "PL803"
     slug = "terraform-input-unknown"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = "NS-07: UG:parameters.md, UG:env-parameters-tform.md"
     summary = "`var.<namespace>.inputs.X` names an input that the schema's input type does not define."
     what = (
         "Checks `var.environment.inputs.X` (environment templates), `var.service_instance.inputs.X` (service "
@@ -299,6 +307,8 @@ class TerraformUndeclaredVariable(TerraformRule):
     id = "PL805"
     slug = "terraform-undeclared-variable"
     severity = Severity.ERROR
+    proton_refuses = "deployment"
+    proton_refuses_source = "UG:ag-infrastructure-tmp-files-terraform.md (Proton generates only its own variables)"
     summary = '`var.X` with no `variable "X"` block in the selected files, and not one of Proton\'s variables.'
     what = (
         "Collects the `variable` blocks of the files the manifest selects, adds the variables Proton generates "

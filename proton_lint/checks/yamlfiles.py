@@ -24,6 +24,8 @@ class InvalidYaml(Rule):
     id = "PL106"
     slug = "invalid-yaml"
     severity = Severity.ERROR
+    proton_refuses = "registration"
+    proton_refuses_source = "BND-04: UG:template-considerations.md (each file of the bundle must be valid YAML)"
     summary = "A manifest, schema or registration file is not valid YAML."
     what = (
         "Parses `schema/schema.yaml`, every `manifest.yaml` and `.template-registration.yaml`, and reports "

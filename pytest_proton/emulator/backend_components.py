@@ -378,7 +378,7 @@ class ComponentsMixin(_Base):
         if component.delete_started_at is None:
             self._advance(component)  # type: ignore[arg-type]
             return component
-        component.delete_reads += 1
+        component.delete_reads += not self.mutating  # only reads settle (see _advance)
         if not provisioning.is_due(component.delete_started_at, component.delete_reads, self.now()):
             return component
         outcome = provisioning.destroy(self, component)

@@ -41,16 +41,22 @@ else:
 class DeploymentsMixin(_Base):
     def _advance(self, resource: Any) -> None:
         """Settle the IN_PROGRESS deployment of an environment, instance, pipeline or component if it is
-        due (see provisioning.py): finish a cancel, wait for a notification, or deploy and record the outcome."""
+        due (see provisioning.py): finish a cancel, wait for a notification, or deploy and record the outcome.
+
+        Only reads settle (models.ProtonBackend.operation): during a mutating call a deployment moves on
+        only if its time is up (``{"progression": "time"}``), so a cancel right after an update finds it
+        IN_PROGRESS, as it would on AWS."""
         deployment = self.deployments.get(resource.last_attempted_deployment_id or "")
+        reading = not self.mutating
         if deployment is not None and deployment.status == CANCELLING:
-            self._finish_cancel(deployment, resource)
+            if reading:
+                self._finish_cancel(deployment, resource)
             return
         if deployment is None or deployment.status != IN_PROGRESS:
             return
         if self._awaits_notification(resource):
             return
-        deployment.reads += 1
+        deployment.reads += reading
         now = self.now()
         if not provisioning.is_due(deployment.created_at, deployment.reads, now):
             return

@@ -100,7 +100,7 @@ class EnvironmentsMixin(_Base):
         version = self._published_version(
             template.name, params["templateMajorVersion"], params.get("templateMinorVersion")
         )
-        provisioning.validate_spec(self, version, params.get("spec"))
+        provisioning.validate_spec(self, version, params.get("spec"), name)
         account = None
         if params.get("environmentAccountConnectionId"):
             account = self._connection_account(params["environmentAccountConnectionId"])
@@ -157,7 +157,7 @@ class EnvironmentsMixin(_Base):
         """Advance an environment's deployment or deletion (see provisioning.py); None once it is deleted."""
         now = self.now()
         if environment.delete_started_at is not None:
-            environment.delete_reads += 1
+            environment.delete_reads += not self.mutating  # only reads settle (see _advance)
             if provisioning.is_due(environment.delete_started_at, environment.delete_reads, now):
                 outcome = provisioning.destroy(self, environment)
                 if outcome.status != SUCCEEDED:
@@ -216,7 +216,7 @@ class EnvironmentsMixin(_Base):
             if target is None:
                 target = EnvironmentState(current.template_name, version.major, version.minor, spec)
             target.spec = spec
-            provisioning.validate_spec(self, version, spec)
+            provisioning.validate_spec(self, version, spec, name)
         if params.get("environmentAccountConnectionId") is not None:
             environment.environment_account_id = self._connection_account(params["environmentAccountConnectionId"])
         for member, attribute in (

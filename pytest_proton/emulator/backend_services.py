@@ -120,7 +120,7 @@ class ServicesMixin(_Base):
     def settle_service(self, service: Service) -> Service | None:
         """Advance a service's deployments or deletion; None once it is deleted."""
         if service.delete_started_at is not None:
-            service.delete_reads += 1
+            service.delete_reads += not self.mutating  # only reads settle (see _advance)
             if not provisioning.is_due(service.delete_started_at, service.delete_reads, self.now()):
                 return service
             outcome = provisioning.destroy(self, service)
@@ -180,7 +180,7 @@ class ServicesMixin(_Base):
             raise ServiceQuotaExceededException(f"A service can have at most {self.instance_quota} instances")
         for entry in parsed.instances:
             self._check_instance_environment(version, entry)
-        provisioning.validate_spec(self, version, spec)
+        provisioning.validate_spec(self, version, spec, name)
         now = self.now()
         service = Service(
             name=name,
@@ -334,7 +334,7 @@ class ServicesMixin(_Base):
             return None
         version = self._version_for_update(SERVICE_TEMPLATE, current, deployment_type, major, minor)
         spec = params.get("spec", spec_default)
-        provisioning.validate_spec(self, version, spec)
+        provisioning.validate_spec(self, version, spec, params.get("serviceName"))
         return EnvironmentState(version.template_name, version.major, version.minor, spec)
 
     def update_service_instance(self, params: dict[str, Any]) -> ServiceInstance:

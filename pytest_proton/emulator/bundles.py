@@ -6,8 +6,9 @@ Delete) through :func:`register_bundle`.
 * At the Create call, :func:`check_source` reads ``source.s3`` from moto's S3 in the same account
   (bundle_store.py): a missing bucket or object is a ``ValidationException`` there and then.
 * At registration, the archive is unpacked with the linter's safe reader and checked with the
-  linter's structural rules (:data:`REGISTRATION_RULES`: layout, limits, archive safety, YAML,
-  manifest and schema; errors only). Any error, a bundle of the wrong kind (a service bundle for an
+  linter's rules that Proton refused at registration (:func:`registration_rules`: the rules whose
+  ``proton_refuses`` metadata is "registration", with its source; errors only). A defect only the
+  linter finds (PL310, say) does not stop registration. Any error, a bundle of the wrong kind (a service bundle for an
   environment template), or an archive holding several bundles ends ``REGISTRATION_FAILED`` with a
   ``statusMessage`` naming every problem at its file and line.
 * A minor version (``minor > 0``) is compared with the previous registered minor of its major
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pytest_proton.emulator import bundle_store
+from pytest_proton.emulator.exceptions import with_article
 from pytest_proton.emulator.templates import ENVIRONMENT_TEMPLATE
 from pytest_proton.emulator.versions import DRAFT, PUBLISHED, REGISTRATION_FAILED
 
@@ -31,11 +33,10 @@ if TYPE_CHECKING:
     from pytest_proton.emulator.models import ProtonBackend
     from pytest_proton.emulator.versions import TemplateVersion
 
-#: The linter rules a bundle must pass to register: layout and limits (PL1), manifest (PL2), schema (PL3).
-REGISTRATION_RULES = ("PL1", "PL2", "PL3")
-#: Left out: folder names of a template-sync repository (an archive has none), links in folders
-#: (archives report them as PL104), stray manifests, and PL105 (several bundles: handled here).
-IGNORED_RULES = ("PL105", "PL107", "PL117", "PL118", "PL119")
+#: What Proton refused at registration: the rules whose ``proton_refuses`` is "registration" (the rule
+#: metadata names the source; see proton_lint.rules.Rule). The linter is stricter than Proton: a rule
+#: marked "deployment" or "never" (PL310, a default shorter than its minLength) registers here.
+REFUSED_AT = "registration"
 #: At most this many problems are listed in a statusMessage.
 MAX_LISTED = 10
 
@@ -55,12 +56,20 @@ def check_source(backend: ProtonBackend, version: TemplateVersion) -> None:
     bundle_store.remember(backend, version, bundle_store.fetch_source(backend, version.source))
 
 
+def registration_rules() -> tuple[str, ...]:
+    """The IDs of the built-in rules marked as refused at registration."""
+    from proton_lint.plugins import build_registry, plugin_manager
+
+    registry = build_registry(plugin_manager(entry_points=False))
+    return tuple(rule.id for rule in registry if rule.proton_refuses == REFUSED_AT)
+
+
 def _registration_linter() -> Linter:
     global _linter
     if _linter is None:
         from proton_lint.engine import Linter, LintOptions
 
-        _linter = Linter(LintOptions(select=REGISTRATION_RULES, ignore=IGNORED_RULES, entry_points=False))
+        _linter = Linter(LintOptions(select=registration_rules(), entry_points=False))
     return _linter
 
 
@@ -102,8 +111,12 @@ def register_bundle(backend: ProtonBackend, version: TemplateVersion) -> Registr
     problems: list[str] = []
     if bundle.kind is not wanted:
         problems.append(
-            f"a {kind.label} needs a {wanted.value} bundle, but this one is "
-            + (f"a {bundle.kind.value} bundle" if bundle.kind is not BundleKind.UNKNOWN else "of no known kind")
+            f"{with_article(kind.label)} needs {with_article(wanted.value)} bundle, but this one is "
+            + (
+                f"{with_article(bundle.kind.value)} bundle"
+                if bundle.kind is not BundleKind.UNKNOWN
+                else "of no known kind"
+            )
         )
     with _lint_lock:
         result = _registration_linter().run([], discovery)

@@ -57,6 +57,35 @@ class ManualClock:
             self._now = moment
 
 
+class OffsetClock:
+    """Another clock moved forward by an offset that only grows: time keeps running after a jump.
+
+    :func:`pytest_proton.emulator.controls.advance_clock` installs one over the wall clock, so that
+    timestamps after an advance still differ and a timed deployment still finishes.
+    """
+
+    def __init__(self, base: Clock) -> None:
+        self.base = base
+        self.offset = timedelta()
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            offset = self.offset
+        return self.base.now() + offset
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward by ``timedelta(**delta)`` and return the new time.
+
+        OverflowError, and no move, when that time is past what a datetime holds (year 9999).
+        """
+        with self._lock:
+            offset = self.offset + timedelta(**delta)
+            moment = self.base.now() + offset  # raises before the clock is changed
+            self.offset = offset
+        return moment
+
+
 _current: Clock = SystemClock()
 
 

@@ -9,8 +9,10 @@ hard to produce. Three controls, each usable in-process and over HTTP:
 * **hold**: deployments settle on a later read of their resource, as moto's ``state_manager``
   says (see ``provisioning.py``); :func:`hold_deployments` / :func:`release_deployments` set that
   transition (``{"progression": "manual", "times": N}``).
-* **clock**: :func:`advance_clock` installs a :class:`~pytest_proton.emulator.clock.ManualClock`
-  starting at the current time (once) and moves it forward.
+* **clock**: :func:`advance_clock` moves the emulator's clock forward: it installs (once) an
+  :class:`~pytest_proton.emulator.clock.OffsetClock` over the current clock, which keeps running
+  after the jump; a :class:`~pytest_proton.emulator.clock.ManualClock` a test installed is advanced
+  instead (it only moves when told to).
 
 :func:`reset` undoes all three. Over HTTP (moto server, ``proton-emulator``) every control is a
 ``POST`` to ``/_proton/controls/<action>`` on the Proton endpoint with a JSON body, signed or not
@@ -24,7 +26,13 @@ as any Proton request (moto routes by the SigV4 credential scope, so send
     POST /_proton/controls/advance-clock {"seconds": 3600}
     POST /_proton/controls/reset       {}
 
-Each answers ``200`` with a JSON body of the controls' state (:func:`state`).
+Each answers ``200`` with a JSON body of the controls' state (:func:`state`); an unknown action is
+a ``404``, a body that is not a JSON object a ``400``, another method than POST a ``405``.
+
+``proton-emulator`` answers these routes itself (:func:`serve_controls`), so there no header is
+needed. Another moto server (``ThreadedMotoServer``, ``moto_server``) routes a request by its
+``Authorization`` header's credential scope, and one without it goes to S3: there send the header
+above.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
@@ -42,17 +51,19 @@ from pytest_proton.emulator.exceptions import ProtonError
 
 #: a failure queued for any account or region
 ANY = "*"
+#: at most this many failures queued by one call (a count is a list of messages)
+MAX_QUEUED = 10_000
 
 _lock = threading.Lock()
 _failures: dict[tuple[str, str], deque[str]] = {}
-_manual_clock: clock_module.ManualClock | None = None
+_advanced_clock: clock_module.ManualClock | clock_module.OffsetClock | None = None
 _previous_clock: clock_module.Clock | None = None
 
 
 def fail_next(message: str, *, count: int = 1, account_id: str = ANY, region: str = ANY) -> None:
     """Make the next ``count`` deployments in ``account_id``/``region`` fail with ``message``."""
-    if count < 1:
-        raise ValueError("count must be at least 1")
+    if not 1 <= count <= MAX_QUEUED:
+        raise ValueError(f"count must be 1 to {MAX_QUEUED:,}")
     with _lock:
         _failures.setdefault((account_id, region), deque()).extend([message] * count)
 
@@ -95,26 +106,26 @@ def release_deployments() -> None:
 
 def advance_clock(**delta: float) -> str:
     """Move the emulator's clock forward by ``timedelta(**delta)``; return the new time (ISO 8601)."""
-    global _manual_clock, _previous_clock
+    global _advanced_clock, _previous_clock
     with _lock:
-        if _manual_clock is None:
+        if _advanced_clock is None:
             current = clock_module.get_clock()
             if isinstance(current, clock_module.ManualClock):
-                _manual_clock = current
+                _advanced_clock = current
             else:
-                _manual_clock = clock_module.ManualClock(current.now())
-                _previous_clock = clock_module.set_clock(_manual_clock)
-        return _manual_clock.advance(**delta).isoformat()
+                _advanced_clock = clock_module.OffsetClock(current)
+                _previous_clock = clock_module.set_clock(_advanced_clock)
+        return _advanced_clock.advance(**delta).isoformat()
 
 
 def reset() -> None:
     """Drop queued failures, release held deployments and give back the clock that was there before."""
-    global _manual_clock, _previous_clock
+    global _advanced_clock, _previous_clock
     with _lock:
         _failures.clear()
         if _previous_clock is not None:
             clock_module.set_clock(_previous_clock)
-        _manual_clock = _previous_clock = None
+        _advanced_clock = _previous_clock = None
     release_deployments()
 
 
@@ -169,7 +180,7 @@ def handle_request(request: Any, full_url: str, headers: Any) -> tuple[int, dict
         return unreadable.code, reply, unreadable.get_body()
     except KeyError:
         return 404, reply, json.dumps({"message": f"unknown control {action!r}"})
-    except (TypeError, ValueError, OverflowError) as error:
+    except (TypeError, ValueError, OverflowError) as error:  # OverflowError: a clock moved past year 9999
         return 400, reply, json.dumps({"message": str(error)})
     return 200, reply, json.dumps(state())
 
@@ -179,3 +190,29 @@ def _raw_body(request: Any) -> bytes | str | None:
     if callable(getattr(request, "get_data", None)):  # flask (server mode): also when sent as a form
         return request.get_data()  # type: ignore[no-any-return]
     return getattr(request, "body", None)  # a PreparedRequest (in-process mock)
+
+
+CONTROL_PATH = "/_proton/controls/"
+
+
+def serve_controls(app: Callable[..., Any]) -> Callable[..., Any]:
+    """A WSGI application that answers ``/_proton/controls/<action>`` itself and passes the rest to ``app``.
+
+    moto's dispatcher picks a service from the request's ``Authorization`` header and sends an unsigned
+    request to S3; the control routes must not depend on it (``proton-emulator`` serves through this).
+    """
+    from werkzeug.wrappers import Request, Response
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(CONTROL_PATH):
+            return app(environ, start_response)
+        request = Request(environ)
+        if request.method != "POST":
+            status, headers, body = 405, {"Allow": "POST"}, json.dumps({"message": "test controls take POST"})
+            headers["Content-Type"] = "application/json"
+        else:
+            status, headers, body = handle_request(request, request.url, request.headers)
+        return Response(body, status=status, headers=headers)(environ, start_response)
+
+    return application

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from moto.core.exceptions import JsonRESTError
 
+from pytest_proton.errors import with_article
+
+__all__ = ["with_article"]  # messages of the emulator use it too
+
 
 class ProtonError(JsonRESTError):
     """Base class: the subclass's name is the ``__type`` botocore parses into ``Error.Code``."""

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from pytest_proton.emulator.exceptions import ConflictException, ServiceQuotaExceededException, ValidationException
+from pytest_proton.emulator.exceptions import (
+    ConflictException,
+    ServiceQuotaExceededException,
+    ValidationException,
+    with_article,
+)
 
 
 class IdempotentResource(Protocol):
@@ -36,7 +41,8 @@ def check_retry(existing: IdempotentResource, params: dict[str, Any], kind: str,
     """Raise unless ``params`` is a harmless retry of the create that made ``existing``."""
     if canonical_request(params) != existing.create_request:
         raise ValidationException(
-            f"IdempotentParameterMismatch: a {kind} named '{name}' already exists and was created with other parameters"
+            f"IdempotentParameterMismatch: {with_article(kind)} named '{name}' already exists "
+            "and was created with other parameters"
         )
     if existing.modified:
         raise ConflictException(f"The {kind} '{name}' was modified since it was created; the create cannot be retried")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -57,11 +59,19 @@ class ProtonBackend(
     """Every Proton resource of one account in one region.
 
     ``lock`` serialises operations: moto's server answers requests on several threads.
+
+    ``mutating`` is True while a mutating operation runs (see :meth:`operation`): only reads (Get*,
+    List*) settle deployments and deletions, as a client polling AWS sees them progress; a direct
+    call of a backend method counts as a read.
     """
+
+    #: operations that read (and so may settle what is in progress); every other operation mutates
+    READ_PREFIXES = ("Get", "List")
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.lock = threading.RLock()
+        self.mutating = False
         self.clock: Clock | None = None  # None: the process-wide clock (see clock.py)
         self.templates: dict[TemplateKind, dict[str, Template]] = {ENVIRONMENT_TEMPLATE: {}, SERVICE_TEMPLATE: {}}
         # Metadata of deleted templates, returned by a retried delete (the seed's idempotent deletes);
@@ -89,6 +99,15 @@ class ProtonBackend(
         self.connection_quota = MAX_CONNECTIONS_PER_ENVIRONMENT_ACCOUNT
         self.init_components()
         self._init_sync()  # repositories, template/service sync, account settings (backend_sync.py)
+
+    @contextmanager
+    def operation(self, name: str) -> Iterator[None]:
+        """Run the operation ``name`` (under ``lock``): reads settle deployments, mutating calls do not."""
+        previous, self.mutating = self.mutating, not name.startswith(self.READ_PREFIXES)
+        try:
+            yield
+        finally:
+            self.mutating = previous
 
     def now(self) -> datetime:
         return (self.clock or get_clock()).now()

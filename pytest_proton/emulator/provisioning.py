@@ -59,7 +59,23 @@ if TYPE_CHECKING:
     from pytest_proton.emulator.versions import TemplateVersion
 
 DEPLOYMENT_MODEL = "proton::deployment"
-state_manager.register_default_transition(DEPLOYMENT_MODEL, {"progression": "manual", "times": 1})
+#: the default: a deployment (or deletion) settles on the first read after the request
+FAST = {"progression": "manual", "times": 1}
+state_manager.register_default_transition(DEPLOYMENT_MODEL, FAST)
+
+
+def set_deployment_seconds(seconds: float | None) -> None:
+    """Realistic timing: deployments and deletions take ``seconds`` on the emulator's clock (None: FAST).
+
+    The default transition changes, so test controls (``hold``/``release``/``reset``) still work
+    over it; a client sees IN_PROGRESS (and can cancel) until the time is up, then the next read
+    settles. ``proton-emulator --deployment-seconds N`` and ``--proton-deployment-seconds N`` set it.
+    """
+    if seconds is not None and seconds < 0:
+        raise ValueError(f"deployment seconds must be 0 or more, not {seconds}")
+    transition = FAST if seconds is None else {"progression": "time", "seconds": float(seconds)}
+    state_manager.register_default_transition(DEPLOYMENT_MODEL, transition)
+
 
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
@@ -118,8 +134,11 @@ def _kind_of(target_kind: str) -> ProtonTemplateKind:
     return ENVIRONMENT_TEMPLATE if target_kind == rendering.ENVIRONMENT else SERVICE_TEMPLATE
 
 
-def validate_spec(backend: ProtonBackend, version: TemplateVersion, spec: str | None) -> None:
-    """Check ``spec`` against ``version``'s schema; ValidationException naming the input and the problem."""
+def validate_spec(backend: ProtonBackend, version: TemplateVersion, spec: str | None, owner: str | None = None) -> None:
+    """Check ``spec`` against ``version``'s schema; ValidationException naming the input and the problem.
+
+    ``owner``: the environment's or service's name, so that a message names the resource.
+    """
     bundle = bundle_store.bundle_of(backend, version)
     if bundle is None:
         return
@@ -132,11 +151,13 @@ def validate_spec(backend: ProtonBackend, version: TemplateVersion, spec: str | 
         if spec is not None and not (isinstance(document, dict) and document.get("proton") == "EnvironmentSpec"):
             raise ValidationException("The spec must be a YAML mapping with 'proton: EnvironmentSpec'")
         values = rendering.given_inputs(rendering.ENVIRONMENT, document)
-        _raise_first(rendering.problems(root, rendering.ENVIRONMENT, values, "the spec"), "the spec")
+        what = f"the environment '{owner}'" if owner else "the environment"
+        _raise_first(rendering.problems(root, rendering.ENVIRONMENT, values, what), what)
         return
     if not isinstance(document, dict):
         raise ValidationException("The spec must be a YAML mapping")
     instances = document.get("instances")
+    pipeline = f"the pipeline of service '{owner}'" if owner else "the pipeline"
     if isinstance(instances, list):
         for entry in instances:
             if isinstance(entry, dict):
@@ -145,7 +166,7 @@ def validate_spec(backend: ProtonBackend, version: TemplateVersion, spec: str | 
                 _raise_first(rendering.problems(root, rendering.SERVICE_INSTANCE, values, what), what)
         if "pipeline" in document or PIPELINE_TYPE_KEY in root:
             values = document.get("pipeline") if isinstance(document.get("pipeline"), dict) else None
-            _raise_first(rendering.problems(root, rendering.SERVICE_PIPELINE, values, "the pipeline"), "the pipeline")
+            _raise_first(rendering.problems(root, rendering.SERVICE_PIPELINE, values, pipeline), pipeline)
         return
     # One resource's spec: an instance's ({name, environment, spec} or a spec document) or a pipeline's inputs.
     if "spec" in document or "name" in document or "environment" in document or "proton" in document:
@@ -153,7 +174,7 @@ def validate_spec(backend: ProtonBackend, version: TemplateVersion, spec: str | 
         what = f"the service instance '{document.get('name')}'" if document.get("name") else "the service instance"
         _raise_first(rendering.problems(root, rendering.SERVICE_INSTANCE, values, what), what)
     else:
-        _raise_first(rendering.problems(root, rendering.SERVICE_PIPELINE, document, "the pipeline"), "the pipeline")
+        _raise_first(rendering.problems(root, rendering.SERVICE_PIPELINE, document, pipeline), pipeline)
 
 
 def _raise_first(problems: list[str], what: str) -> None:
@@ -346,7 +367,9 @@ def _inputs_lookup(backend: ProtonBackend, records: dict[str, ResourceStack]) ->
         try:
             document = rendering.load_spec(instance.state.spec)
             values = rendering.given_inputs(rendering.SERVICE_INSTANCE, document, instance.name)
-            return rendering.resolve(schema_root, rendering.SERVICE_INSTANCE, values, None, instance.name)
+            return rendering.resolve(
+                schema_root, rendering.SERVICE_INSTANCE, values, None, f"service instance '{instance.name}'"
+            )
         except rendering.InputError:
             return {}
 

@@ -101,7 +101,7 @@ class ProtonResponse(BaseResponse):
         params = self._json_params()
         validate_input(action, params)
         backend = self.backend
-        with backend.lock:
+        with backend.lock, backend.operation(action):
             result = handler(backend, params)
             body = serialize_output(action, result)
         return 200, {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": str(uuid.uuid4())}, json.dumps(body)

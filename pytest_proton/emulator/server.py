@@ -64,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION),
         help="region shown in the usage hint (clients choose their region per request; default: %(default)s)",
     )
+    parser.add_argument(
+        "--deployment-seconds",
+        type=float,
+        default=None,
+        metavar="N",
+        help="deployments and deletions take N seconds on the emulator's clock, so clients can watch and "
+        "cancel them (default: they settle on the first read)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="do not log each request on stderr")
     parser.add_argument("--version", action="version", version=_version())
     return parser
@@ -97,6 +105,9 @@ def _url(host: str, port: int) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.deployment_seconds is not None and args.deployment_seconds < 0:
+        print("proton-emulator: error: --deployment-seconds must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
     if not 0 <= args.port <= 65535:
         print(f"proton-emulator: error: port {args.port} is out of range 0-65535", file=sys.stderr)
         return EXIT_USAGE
@@ -118,12 +129,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pytest_proton.emulator.wsgi import ProtonGuard
 
     registration = register()
+    if args.deployment_seconds is not None:
+        from pytest_proton.emulator.provisioning import set_deployment_seconds
+
+        set_deployment_seconds(args.deployment_seconds)
     port = sock.getsockname()[1]
     os.environ.setdefault("MOTO_PORT", str(port))  # moto builds some URLs (S3, SQS) from it
     if args.quiet:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    app = ProtonGuard(DomainDispatcherApplication(create_backend_app))
+    from pytest_proton.emulator.controls import serve_controls
+
+    # the control routes answer unsigned requests: outside the guard, which refuses unsigned Proton calls
+    app = serve_controls(ProtonGuard(DomainDispatcherApplication(create_backend_app)))
     server = make_server(args.host, port, app, threaded=True, fd=sock.fileno())
     url = _url(args.host, port)
 

@@ -221,10 +221,12 @@ def test_delete_is_asynchronous(client: Any) -> None:
     client.get_environment(name="dev")
     deleted = client.delete_environment(name="dev")
     assert deleted["environment"]["deploymentStatus"] == "DELETE_IN_PROGRESS"
-    assert "environment" not in client.delete_environment(name="dev")
+    # the seed: a retry while DELETE_IN_PROGRESS returns the resource; a mutating call settles nothing
+    assert client.delete_environment(name="dev")["environment"]["deploymentStatus"] == "DELETE_IN_PROGRESS"
     with pytest.raises(ClientError) as excinfo:
-        client.get_environment(name="dev")
+        client.get_environment(name="dev")  # a read settles the deletion
     assert error_of(excinfo)[0] == "ResourceNotFoundException"
+    assert "environment" not in client.delete_environment(name="dev")  # complete: an empty response
     assert "environment" not in client.delete_environment(name="never")
     assert client.list_deployments()["deployments"] == []
 
@@ -239,6 +241,8 @@ def test_delete_in_progress_returns_details(client: Any) -> None:
         assert again["environment"]["deploymentStatus"] == "DELETE_IN_PROGRESS"
     finally:
         state_manager.unset_transition(DEPLOYMENT_MODEL)
+    assert client.delete_environment(name="dev")["environment"]["deploymentStatus"] == "DELETE_IN_PROGRESS"
+    assert client.list_environments()["environments"] == []  # a read settles the deletion
     assert "environment" not in client.delete_environment(name="dev")
 
 
@@ -295,6 +299,7 @@ def test_version_in_use_cannot_be_deleted(client: Any) -> None:
     code, message = error_of(excinfo)
     assert code == "ConflictException"
     assert "dev" in message
+    client.get_environment(name="dev")  # only reads settle the deployment
     client.delete_environment(name="dev")
-    client.delete_environment(name="dev")
+    client.list_environments()  # and the deletion
     client.delete_environment_template_version(templateName="tmpl", majorVersion="1", minorVersion="0")

@@ -93,7 +93,7 @@ def test_a_broken_bundle_fails_registration_naming_the_problem(
 def test_a_service_bundle_is_not_an_environment_template(proton: Any) -> None:
     version = _register(proton, {"s3": {"bucket": "bundles", "key": "svc.tar.gz"}})
     assert version["status"] == "REGISTRATION_FAILED"
-    assert "needs a environment bundle, but this one is a service bundle" in version["statusMessage"]
+    assert "needs an environment bundle, but this one is a service bundle" in version["statusMessage"]
 
 
 def test_not_an_archive(proton: Any, s3: Any) -> None:

@@ -271,6 +271,27 @@ def test_controls_over_http_on_the_server_target(suite: pytest.Pytester, run) ->
         result.assert_outcomes(passed=5)
 
 
+@pytest.mark.slow  # two inner runs whose teardown waits the deletions' seconds
+def test_deployment_seconds_option_and_ini(suite: pytest.Pytester, run) -> None:
+    """--proton-deployment-seconds N: deployments stay IN_PROGRESS N seconds of the emulator's clock
+    (the teardown's deletions take them too: real seconds, unless the test moves the clock)."""
+    suite.makepyfile(
+        test_timed="""
+        def test_timed(proton_env, net, proton_controls):
+            env = proton_env(net, wait=False)
+            assert env.status == env.status == "IN_PROGRESS"  # reads do not settle it before its time
+            proton_controls.advance_clock(seconds=6)
+            assert env.status == "SUCCEEDED"
+        """
+    )
+    run("--proton-deployment-seconds", "5").assert_outcomes(passed=1)
+    suite.makeini("[pytest]\nproton_deployment_seconds = 5\nproton_target = server\n")
+    run().assert_outcomes(passed=1)
+    result = run("--proton-deployment-seconds", "-1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*proton_deployment_seconds = -1.0; give 0 or more seconds*"])
+
+
 def test_marker_targets_and_timeout(suite: pytest.Pytester, run) -> None:
     suite.makepyfile(
         test_marker="""

@@ -120,7 +120,7 @@ def resolve(schema_root: dict, kind: str, values: dict | None, current: dict | N
                 del given[name]
     refused = problems(schema_root, kind, given if values is not None else None, what)
     if refused:
-        raise InputError(f"The spec of {what} is invalid: {refused[0]}")
+        raise InputError(f"The spec of the {what} is invalid: {refused[0]}")
     key = INPUT_TYPE_KEYS[kind]
     if key not in schema_root:
         return given
