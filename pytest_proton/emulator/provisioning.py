@@ -37,6 +37,7 @@ it, as for ECR repositories: cfn_template.cfn_defaults); stacks carry the tags
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,8 +50,15 @@ from proton_lint.spec import PIPELINE_TYPE_KEY
 from pytest_proton.emulator import bundle_store, controls, provisioners
 from pytest_proton.emulator.components import component_manifest_entry
 from pytest_proton.emulator.exceptions import ValidationException
-from pytest_proton.emulator.provisioners import cfn_template, rendering
-from pytest_proton.emulator.provisioners.base import ProvisioningError, StackTarget, output_entries
+from pytest_proton.emulator.provisioners import catalogue, cfn_template, rendering
+from pytest_proton.emulator.provisioners.base import (
+    ProvisioningError,
+    StackResult,
+    StackTarget,
+    output_entries,
+    resource_entry,
+)
+from pytest_proton.emulator.provisioners.simulation import Simulated
 from pytest_proton.emulator.templates import ENVIRONMENT_TEMPLATE, SERVICE_TEMPLATE
 from pytest_proton.emulator.templates import TemplateKind as ProtonTemplateKind
 
@@ -96,9 +104,14 @@ class ResourceStack:
     target: StackTarget
     template: str | None = None  # the last good template body (what a rollback re-applies)
     inputs: dict[str, Any] = field(default_factory=dict)  # the last good resolved inputs
-    #: resources moto could not create in the last deployment: logical ID -> type
-    skipped: dict[str, str] = field(default_factory=dict)
+    #: resources the emulator simulated in the last deployment: logical ID -> type, reason, physical ID
+    simulated: dict[str, Simulated] = field(default_factory=dict)
     provisioner: str = "moto"
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Logical ID -> type of each simulated resource."""
+        return {name: entry.type_name for name, entry in self.simulated.items()}
 
 
 def _state(backend: ProtonBackend) -> dict[str, ResourceStack]:
@@ -292,26 +305,106 @@ def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
         )
     try:
         parsed = cfn_template.parse(result.text or "")
-        prepared = (
-            cfn_template.prepare(parsed, stack_target.region, stack_target.stack_name)
-            if getattr(provisioner, "placeholders", False)
-            else cfn_template.Prepared(result.text or "")
-        )
     except cfn_template.TemplateError as error:
-        where = (
-            f" at line {result.source_line(error.line)} of {rel} (rendered line {error.line})"
-            if error.line
-            else f" ({rel})"
-        )
-        return _failed(f"{error.message[0].upper()}{error.message[1:]}{where}")
-    try:
-        stack = provisioner.apply(stack_target, prepared.body, record.template if record else None)
-    except ProvisioningError as error:
+        return _failed(_template_error(error, result, rel))
+    applied = provision(
+        provisioner, stack_target, parsed, result.text or "", record.template if record else None, backend.now()
+    )
+    if isinstance(applied, str):
         if record is None:
             records[target.resource.arn] = ResourceStack(stack_target, provisioner=provisioner.name)
-        return _failed(f"{error} (template {rel})")
-    _remember(records, target, stack_target, inputs, prepared.body, prepared.skipped, provisioner.name)
-    return DeploymentOutcome(SUCCEEDED, outputs=stack.outputs, provisioned_resources=stack.resources)
+        return _failed(f"{applied} (template {rel})")
+    stack, prepared = applied
+    _remember(records, target, stack_target, inputs, prepared.body, prepared.simulated, provisioner.name)
+    return DeploymentOutcome(
+        SUCCEEDED,
+        simulated_message(prepared.simulated),
+        outputs=stack.outputs,
+        provisioned_resources=stack.resources + simulated_entries(prepared.simulated),
+    )
+
+
+def _template_error(error: cfn_template.TemplateError, result: Any, rel: str) -> str:
+    where = (
+        f" at line {result.source_line(error.line)} of {rel} (rendered line {error.line})" if error.line else f" ({rel})"
+    )
+    return f"{error.message[0].upper()}{error.message[1:]}{where}"
+
+
+def provision(  # noqa: PLR0913
+    provisioner: provisioners.Provisioner,
+    stack_target: StackTarget,
+    parsed: dict[str, Any],
+    text: str,
+    previous: str | None,
+    now: datetime,
+) -> tuple[StackResult, cfn_template.Prepared] | str:
+    """Apply a rendered template as one stack: the result and what was deployed, or why it failed.
+
+    For moto (a provisioner with ``placeholders``) the template is first checked against the
+    catalogue as CloudFormation checks it (catalogue.check), then prepared (cfn_template.prepare);
+    when moto fails on a resource it cannot make or read (moto_gaps.SimulationNeeded), that
+    resource is simulated and the stack applied again (at most once per resource).
+    """
+    if not getattr(provisioner, "placeholders", False):
+        try:
+            return provisioner.apply(stack_target, text, previous), cfn_template.Prepared(text)
+        except ProvisioningError as error:
+            return str(error)
+    verb = "update" if previous is not None else "create"
+    try:
+        expanded = cfn_template.expand_sam(parsed, stack_target.region)
+        catalogue.check(
+            cfn_template.coerce(expanded, stack_target.region), stack_target.region, now.date(), _previous_source(previous)
+        )
+    except cfn_template.TemplateError as error:
+        return f"CloudFormation could not {verb} the stack {stack_target.stack_name}: {error.message}"
+    except catalogue.CatalogueError as error:
+        failed = f"{error.resource[0]} ({error.resource[1]}) failed: " if error.resource else ""
+        return f"CloudFormation could not {verb} the stack {stack_target.stack_name}: {failed}{error.message}"
+    simulate: dict[str, str] = {}
+    resources = expanded.get("Resources") or {}
+    while True:
+        prepared = cfn_template.prepare(
+            expanded, stack_target.region, stack_target.stack_name, None, simulate, stack_target.account_id
+        )
+        try:
+            return provisioner.apply(stack_target, prepared.body, previous), prepared
+        except ProvisioningError as error:
+            if error.simulate is None or error.simulate[0] in simulate or error.simulate[0] not in resources:
+                return str(error)
+            simulate[error.simulate[0]] = error.simulate[1]
+
+
+def _previous_source(previous: str | None) -> dict[str, Any] | None:
+    """The template the stack was last deployed with (what moto got: for the catalogue's update checks)."""
+    if previous is None:
+        return None
+    try:
+        found = json.loads(previous)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def simulated_message(simulated: dict[str, Simulated]) -> str | None:
+    """The deployment status message that names every simulated resource and why (None: nothing simulated)."""
+    if not simulated:
+        return None
+    named = "; ".join(f"{name} ({entry.type_name}): {entry.reason}" for name, entry in sorted(simulated.items()))
+    return f"{SIMULATED_PREFIX}{named}"
+
+
+#: How a SUCCEEDED deployment's status message starts when the emulator simulated resources.
+SIMULATED_PREFIX = "Deployed with resources simulated by the emulator (not made in moto): "
+
+
+def simulated_entries(simulated: dict[str, Simulated]) -> list[dict[str, str]]:
+    """Provisioned-resource entries of the simulated resources: marked with ``simulated`` (the reason)."""
+    return [
+        {**resource_entry(name, entry.physical_id), "simulated": entry.reason}
+        for name, entry in sorted(simulated.items())
+    ]
 
 
 def _remember(  # noqa: PLR0917
@@ -320,7 +413,7 @@ def _remember(  # noqa: PLR0917
     stack_target: StackTarget | None,
     inputs: dict[str, Any],
     body: str | None,
-    skipped: dict[str, str],
+    simulated: dict[str, Simulated],
     provisioner: str = "none",
 ) -> None:
     previous = records.get(target.resource.arn)
@@ -328,7 +421,7 @@ def _remember(  # noqa: PLR0917
         stack_target or (previous.target if previous else StackTarget("", target.account_id, "")),
         body,
         dict(inputs),
-        dict(skipped),
+        dict(simulated),
         provisioner,
     )
 
