@@ -15,6 +15,7 @@ per template, which types moto lacked when this test was written: the test fails
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +29,7 @@ from botocore.exceptions import ClientError
 from pytest_proton.emulator import proton_backends, provisioning
 from pytest_proton.emulator.clock import ManualClock, use_clock
 from pytest_proton.emulator.provisioners import cfn_template
+from pytest_proton.emulator.provisioners.base import StackTarget
 
 from . import bundles
 from .conftest import ACCOUNT, REGION
@@ -280,3 +282,155 @@ def test_sample_deploys(proton: Any, s3: Any, cloudformation: Any, case: str) ->
     assert [s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]] == []
     vpcs = boto3.client("ec2", region_name=REGION).describe_vpcs()["Vpcs"]
     assert [v["VpcId"] for v in vpcs if not v.get("IsDefault")] == []
+
+
+# -- deploy everything -----------------------------------------------------------------------------
+#: Every CloudFormation environment, service instance, pipeline and component of the corpus,
+#: rendered with its sample specs (schema defaults where a repository has none) and deployed.
+EVERYTHING = Path(__file__).with_name("corpus_deployments.json")
+CFN_REPOSITORIES = (
+    "aws-samples__aws-proton-cloudformation-sample-templates",
+    "aws-samples__aws-proton-sample-templates",
+    "aws-samples__aws-proton-template-checker-action",
+    "aws-samples__aws-proton-workshop-code",
+)
+
+
+def _corpus_renderings() -> list[Any]:
+    from proton_lint.contexts import renderings
+    from proton_lint.discover import discover
+    from proton_lint.engine import LintOptions
+    from proton_lint.repo import Repository
+
+    roots = [CORPUS / name for name in CFN_REPOSITORIES]
+    found = discover(roots)
+    Repository(found.bundles, roots, LintOptions(entry_points=False))
+    return [r for bundle in found.bundles for r in renderings(bundle)]
+
+
+def _key(rendering: Any) -> str:
+    path = rendering.bundle.display(rendering.rel).split("corpus/", 1)[-1]
+    label = rendering.label.replace(str(CORPUS.resolve()) + "/", "").replace("../../shared/corpus/", "")
+    return f"{path} [{label.split('corpus/')[-1]}]"
+
+
+def _verdict(rendering: Any, result: Any, provisioner: Any, index: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """What deploying one rendering gives: SUCCEEDED, SIMULATED (which resources, why) or FAILED (the
+    defect); and the stack's outputs (the stack is kept: environments' outputs feed their services)."""
+    if not result.ok:
+        error = result.errors[0]
+        return {"status": "FAILED", "defect": f"Rendering failed at line {error.line}: {error.message}"}, {}
+    target = StackTarget(f"corpus-{index}", ACCOUNT, REGION)
+    try:
+        parsed = cfn_template.parse(result.text or "")
+    except cfn_template.TemplateError as error:
+        return {"status": "FAILED", "defect": error.message}, {}
+    applied = provisioning.provision(provisioner, target, parsed, result.text or "", None, AS_OF)
+    if isinstance(applied, str):
+        return {"status": "FAILED", "defect": applied.replace(f"the stack {target.stack_name}: ", "the stack: ")}, {}
+    stack, prepared = applied
+    outputs = {o["key"]: o["valueString"] for o in stack.outputs}
+    declared = {k for k, v in (parsed.get("Outputs") or {}).items() if not (isinstance(v, dict) and "Condition" in v)}
+    if set(outputs) != declared:
+        return {"status": "OUTPUTS_DIFFER", "missing": sorted(declared - set(outputs))}, outputs
+    if prepared.simulated:
+        simulated = {n: f"{s.type_name}: {s.reason}" for n, s in prepared.simulated.items()}
+        return {"status": "SIMULATED", "simulated": simulated}, outputs
+    return {"status": "SUCCEEDED"}, outputs
+
+
+def _environments_of(rendering: Any) -> list[Any]:
+    values = rendering.values
+    found = [i.environment for i in values.service_instances if i.environment is not None]
+    if values.service_instance is not None and values.service_instance.environment is not None:
+        found.append(values.service_instance.environment)
+    return found
+
+
+def _with_real_environment(rendering: Any, deployed: list[tuple[str, dict[str, str]]]) -> Any:
+    """The rendering again, its environment outputs those of a deployed environment of the same
+    repository that has every output it reads (the nearest by path), as Proton renders it."""
+    import dataclasses
+
+    from proton_lint.render import build_context, render
+
+    environments = _environments_of(rendering)
+    wanted = set().union(*(set(e.outputs) for e in environments)) if environments else set()
+    where = rendering.bundle.display(rendering.rel)
+    candidates = [(path, out) for path, out in deployed if wanted and wanted <= set(out)]
+    if wanted and not candidates:
+        return None  # no environment it can run in deployed (Proton would not deploy it either)
+    if not candidates:
+        return rendering.result
+    _, outputs = max(candidates, key=lambda c: len(os.path.commonprefix([c[0], where])))
+    for environment in environments:
+        environment.outputs = {**environment.outputs, **outputs}
+    values = dataclasses.replace(rendering.values)
+    text = rendering.bundle.read_text(rendering.rel)
+    return render(text, build_context(rendering.kind, values), template_name=where)
+
+
+def deploy_everything() -> dict[str, dict[str, Any]]:
+    """The table: rendering -> verdict (``python -m tests.emulator.test_corpus_deployments`` rewrites it).
+
+    Environments deploy first; each service instance, pipeline and component is then rendered with the
+    real outputs of an environment of its repository (the fake outputs of the linter's renderings
+    name VPCs and clusters that do not exist) and deployed, then deleted.
+    """
+    from moto import mock_aws
+
+    from pytest_proton.emulator import provisioners
+
+    provisioner = provisioners.build("moto")
+    table: dict[str, dict[str, Any]] = {}
+    everything = _corpus_renderings()
+    for repository in CFN_REPOSITORIES:
+        mine = [r for r in everything if f"{repository}/" in r.bundle.display(r.rel)]
+        with use_clock(ManualClock(AS_OF)), mock_aws():
+            table.update(_deploy_repository(mine, provisioner))
+    return dict(sorted(table.items()))
+
+
+def _deploy_repository(everything: list[Any], provisioner: Any) -> dict[str, dict[str, Any]]:
+    """One repository's renderings in one account: its environments, then the rest."""
+    from proton_lint.render import TemplateKind
+
+    table: dict[str, dict[str, Any]] = {}
+    environments = [r for r in everything if r.kind is TemplateKind.ENVIRONMENT]
+    deployed: list[tuple[str, dict[str, str]]] = []
+    for index, rendering in enumerate(environments):
+        table[_key(rendering)], outputs = _verdict(rendering, rendering.result, provisioner, index)
+        if outputs:
+            deployed.append((rendering.bundle.display(rendering.rel), outputs))
+    others = [r for r in everything if r.kind is not TemplateKind.ENVIRONMENT]
+    for index, rendering in enumerate(others, start=len(environments)):
+        result = _with_real_environment(rendering, deployed) if rendering.result.ok else rendering.result
+        if result is None:
+            why = "no environment of its repository with the outputs it reads deployed"
+            table[_key(rendering)] = {"status": "NOT_DEPLOYED", "why": why}
+            continue
+        table[_key(rendering)], _ = _verdict(rendering, result, provisioner, index)
+        provisioner.delete(StackTarget(f"corpus-{index}", ACCOUNT, REGION))
+    return table
+
+
+def counts(table: dict[str, dict[str, Any]]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for verdict in table.values():
+        found[verdict["status"]] = found.get(verdict["status"], 0) + 1
+    return dict(sorted(found.items()))
+
+
+def test_everything_in_the_corpus_deploys_as_on_aws() -> None:
+    """Every verdict is the committed one; none is a failure CloudFormation would not give."""
+    table = deploy_everything()
+    expected = json.loads(EVERYTHING.read_text())
+    assert table == expected["deployments"]
+    assert counts(table) == expected["counts"]
+    assert "OUTPUTS_DIFFER" not in expected["counts"]
+
+
+if __name__ == "__main__":
+    result = deploy_everything()
+    EVERYTHING.write_text(json.dumps({"counts": counts(result), "deployments": result}, indent=1) + "\n")
+    print(counts(result))

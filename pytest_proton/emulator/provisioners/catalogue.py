@@ -250,6 +250,53 @@ def _check_properties(name: str, body: dict[str, Any], region: str) -> None:
                 f"Properties validation failed for resource {name} with message: #: required key [{key}] not found",
                 (name, type_name),
             )
+    for key, value in properties.items():
+        problem = _nested_problem(value, allowed.get(key), found, f"#/{key}", 0)
+        if problem is not None:
+            raise CatalogueError(f"Properties validation failed for resource {name} with message: {problem}", (name, type_name))
+
+
+def _resolved(node: Any, root: dict[str, Any]) -> dict[str, Any]:
+    for _ in range(16):
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/")):
+            break
+        target: Any = root
+        for step in node["$ref"][2:].split("/"):
+            target = target.get(step) if isinstance(target, dict) else None
+        node = target
+    return node if isinstance(node, dict) else {}
+
+
+def _nested_problem(value: Any, shape: Any, root: dict[str, Any], path: str, depth: int) -> str | None:
+    """The first extraneous or missing key inside a property's objects, in CloudFormation's schema
+    validation words (``#/Path: extraneous key [X] is not permitted``); intrinsic functions, and
+    schemas combined with ``oneOf``/``anyOf``/``allOf`` or ``patternProperties``, are not judged."""
+    schema_node = _resolved(shape, root)
+    if depth > 32 or not schema_node or any(k in schema_node for k in ("oneOf", "anyOf", "allOf", "patternProperties")):
+        return None
+    if isinstance(value, dict):
+        if len(value) == 1 and (next(iter(value)) == "Ref" or next(iter(value)).startswith("Fn::")):
+            return None
+        known = schema_node.get("properties")
+        if not isinstance(known, dict):
+            return None
+        if schema_node.get("additionalProperties") is False:
+            for key in value:
+                if key not in known:
+                    return f"{path}: extraneous key [{key}] is not permitted"
+        for key in schema_node.get("required") or []:
+            if key not in value:
+                return f"{path}: required key [{key}] not found"
+        for key, item in value.items():
+            found = _nested_problem(item, known.get(key), root, f"{path}/{key}", depth + 1)
+            if found is not None:
+                return found
+    elif isinstance(value, list) and isinstance(schema_node.get("items"), dict):
+        for index, item in enumerate(value):
+            found = _nested_problem(item, schema_node["items"], root, f"{path}/{index}", depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def _is_function(node: dict[str, Any]) -> bool:

@@ -75,7 +75,12 @@ def generated_name(where: Where, logical_id: str, limit: int = 64) -> str:
 
 def _arn(where: Where, type_name: str, name: str) -> str:
     service, resource = _parts(type_name)
-    return f"arn:{_partition(where.region)}:{service}:{where.region}:{where.account_id}:{_kebab(resource)}/{name}"
+    partition = _partition(where.region)
+    if service == "s3":  # S3 ARNs name no Region or account (S3 User Guide, "Amazon S3 resources")
+        return f"arn:{partition}:s3:::{name.lower()}"
+    if service == "iam":  # IAM is global: no Region (IAM User Guide, "IAM ARNs")
+        return f"arn:{partition}:iam::{where.account_id}:{_kebab(resource)}/{name}"
+    return f"arn:{partition}:{service}:{where.region}:{where.account_id}:{_kebab(resource)}/{name}"
 
 
 def _identifier(where: Where, logical_id: str, type_name: str) -> str:
