@@ -139,7 +139,9 @@ def compare(before: str, runs: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
         for package in ("pytest_proton", "proton_lint"):
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", before, package], capture_output=True, check=True)
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", before, package], capture_output=True, check=True
+            )
             subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
         sides = {f"before ({before})": (base, True), "catalogue on": (ROOT, True), "catalogue off": (ROOT, False)}
         times: dict[str, list[float]] = {name: [] for name in sides}

@@ -104,7 +104,7 @@ def _wrap_lambda_update(function_class: Any) -> None:
 
 
 # -- simulation where moto falls short --------------------------------------------------------------
-class SimulationNeeded(Exception):  # noqa: N818 - a signal to the provisioner, not an error shown to users
+class SimulationNeeded(Exception):  # a signal to the provisioner, never shown to users
     """moto cannot make (or read) this resource; the emulator must simulate it."""
 
     def __init__(self, logical_id: str, type_name: str, reason: str) -> None:

@@ -308,7 +308,7 @@ def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
     except cfn_template.TemplateError as error:
         return _failed(_template_error(error, result, rel))
     applied = provision(
-        provisioner, stack_target, parsed, result.text or "", record.template if record else None, backend.now()
+        provisioner, stack_target, parsed, result.text or "", record.template if record else None, now=backend.now()
     )
     if isinstance(applied, str):
         if record is None:
@@ -326,17 +326,20 @@ def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
 
 def _template_error(error: cfn_template.TemplateError, result: Any, rel: str) -> str:
     where = (
-        f" at line {result.source_line(error.line)} of {rel} (rendered line {error.line})" if error.line else f" ({rel})"
+        f" at line {result.source_line(error.line)} of {rel} (rendered line {error.line})"
+        if error.line
+        else f" ({rel})"
     )
     return f"{error.message[0].upper()}{error.message[1:]}{where}"
 
 
-def provision(  # noqa: PLR0913
+def provision(
     provisioner: provisioners.Provisioner,
     stack_target: StackTarget,
     parsed: dict[str, Any],
     text: str,
     previous: str | None,
+    *,
     now: datetime,
 ) -> tuple[StackResult, cfn_template.Prepared] | str:
     """Apply a rendered template as one stack: the result and what was deployed, or why it failed.
@@ -355,7 +358,10 @@ def provision(  # noqa: PLR0913
     try:
         expanded = cfn_template.expand_sam(parsed, stack_target.region)
         catalogue.check(
-            cfn_template.coerce(expanded, stack_target.region), stack_target.region, now.date(), _previous_source(previous)
+            cfn_template.coerce(expanded, stack_target.region),
+            stack_target.region,
+            now.date(),
+            _previous_source(previous),
         )
     except cfn_template.TemplateError as error:
         return f"CloudFormation could not {verb} the stack {stack_target.stack_name}: {error.message}"
@@ -366,7 +372,11 @@ def provision(  # noqa: PLR0913
     resources = expanded.get("Resources") or {}
     while True:
         prepared = cfn_template.prepare(
-            expanded, stack_target.region, stack_target.stack_name, None, simulate, stack_target.account_id
+            expanded,
+            stack_target.region,
+            stack_target.stack_name,
+            simulate=simulate,
+            account_id=stack_target.account_id,
         )
         try:
             return provisioner.apply(stack_target, prepared.body, previous), prepared

@@ -35,7 +35,7 @@ def moto(aws_credentials: None) -> Iterator[Any]:
 
 def _deploy(provisioner: Any, text: str, previous: str | None = None, now: datetime = NOW) -> Any:
     target = StackTarget("stack", ACCOUNT, REGION)
-    return provisioning.provision(provisioner, target, cfn_template.parse(text), text, previous, now)
+    return provisioning.provision(provisioner, target, cfn_template.parse(text), text, previous, now=now)
 
 
 def _failure(provisioner: Any, text: str, **kwargs: Any) -> str:
@@ -104,7 +104,10 @@ LAMBDA = """Resources:
 
 def test_lambda_runtimes_past_their_create_block_date_fail(moto: Any) -> None:
     message = _failure(moto, LAMBDA.replace("RUNTIME", "python3.6"))
-    assert 'Fn (AWS::Lambda::Function) failed: Resource handler returned message: "The runtime parameter of python3.6' in message
+    assert (
+        'Fn (AWS::Lambda::Function) failed: Resource handler returned message: "The runtime parameter of python3.6'
+        in message
+    )
     lifecycle = catalogue.runtime_lifecycle()["python3.6"]
     before = datetime.fromisoformat(lifecycle["create-block"]).replace(tzinfo=timezone.utc).replace(day=1, month=1)
     assert not isinstance(_deploy(moto, LAMBDA.replace("RUNTIME", "python3.6"), now=before), str)
@@ -199,7 +202,7 @@ def test_an_iam_policy_without_version_and_a_target_group_with_double_hyphens_de
           PolicyDocument:
             Statement: [{Effect: Allow, Action: s3:GetObject, Resource: '*'}]
 """
-    stack, prepared = _deploy(moto, text)
+    _, prepared = _deploy(moto, text)
     assert prepared.simulated == {}
     groups = boto3.client("elbv2", region_name=REGION).describe_target_groups(Names=["svc--frontend-dev"])
     assert ":targetgroup/svc--frontend-dev/" in groups["TargetGroups"][0]["TargetGroupArn"]
@@ -239,8 +242,10 @@ Outputs:
 def test_simulated_resources_are_named_in_the_status_and_marked_in_the_resources(proton: Any, s3: Any) -> None:
     environment = _env(proton, s3, cfn=SIMULATED_ENV)
     assert environment["deploymentStatus"] == "SUCCEEDED"
-    assert environment["deploymentStatusMessage"] == (
-        f"{provisioning.SIMULATED_PREFIX}Api (AWS::ApiGatewayV2::Api): moto cannot create AWS::ApiGatewayV2::Api resources"
+    reason = "moto cannot create AWS::ApiGatewayV2::Api resources"
+    assert (
+        environment["deploymentStatusMessage"]
+        == f"{provisioning.SIMULATED_PREFIX}Api (AWS::ApiGatewayV2::Api): {reason}"
     )
     listed = proton.list_environment_provisioned_resources(environmentName="dev")["provisionedResources"]
     assert {r["name"] for r in listed} == {"Queue", "Api"}
@@ -253,6 +258,25 @@ def test_simulated_resources_are_named_in_the_status_and_marked_in_the_resources
 def test_an_unknown_type_fails_the_deployment_in_cloudformations_words(proton: Any, s3: Any) -> None:
     environment = _env(proton, s3, cfn="Resources:\n  Q:\n    Type: AWS::SQS::Queueue\n")
     assert environment["deploymentStatus"] == "FAILED"
-    assert "Template format error: Unrecognized resource types: [AWS::SQS::Queueue]" in environment[
-        "deploymentStatusMessage"
-    ]
+    assert (
+        "Template format error: Unrecognized resource types: [AWS::SQS::Queueue]"
+        in environment["deploymentStatusMessage"]
+    )
+
+
+def test_a_get_att_moto_cannot_answer_on_update_simulates_the_resource(moto: Any) -> None:
+    zone = "Resources:\n  Zone:\n    Type: AWS::Route53::HostedZone\n    Properties:\n      Name: example.com\n"
+    _, first = _deploy(moto, zone)
+    assert first.simulated == {}
+    outcome = _deploy(moto, zone + "Outputs:\n  Ns:\n    Value: !Join [',', !GetAtt Zone.NameServers]\n", first.body)
+    assert not isinstance(outcome, str), outcome
+    stack, prepared = outcome
+    assert prepared.simulated["Zone"].reason == "moto cannot return its NameServers attribute"
+    assert stack.outputs[0]["key"] == "Ns"
+
+
+def test_depends_on_nothing_declared_is_a_template_format_error(moto: Any) -> None:
+    text = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    DependsOn: [Gone]\n"
+    assert _failure(moto, text).endswith(
+        "Template format error: Unresolved resource dependencies [Gone] in the Resources block of the template"
+    )

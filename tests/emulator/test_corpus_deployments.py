@@ -151,6 +151,7 @@ def _as_of() -> Any:
     with use_clock(ManualClock(AS_OF)):
         yield
 
+
 pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="the corpus (../shared/corpus) is not here")
 
 
@@ -325,7 +326,7 @@ def _verdict(rendering: Any, result: Any, provisioner: Any, index: int) -> tuple
         parsed = cfn_template.parse(result.text or "")
     except cfn_template.TemplateError as error:
         return {"status": "FAILED", "defect": error.message}, {}
-    applied = provisioning.provision(provisioner, target, parsed, result.text or "", None, AS_OF)
+    applied = provisioning.provision(provisioner, target, parsed, result.text or "", None, now=AS_OF)
     if isinstance(applied, str):
         return {"status": "FAILED", "defect": applied.replace(f"the stack {target.stack_name}: ", "the stack: ")}, {}
     stack, prepared = applied
@@ -362,7 +363,7 @@ def _with_real_environment(rendering: Any, deployed: list[tuple[str, dict[str, s
         return None  # no environment it can run in deployed (Proton would not deploy it either)
     if not candidates:
         return rendering.result
-    _, outputs = max(candidates, key=lambda c: len(os.path.commonprefix([c[0], where])))
+    _, outputs = max(candidates, key=lambda c: len(os.path.commonpath([c[0], where])))
     for environment in environments:
         environment.outputs = {**environment.outputs, **outputs}
     values = dataclasses.replace(rendering.values)

@@ -152,7 +152,9 @@ def _check_types(resources: dict[str, Any], region: str) -> None:
     for body in resources.values():
         type_name = body.get("Type") if isinstance(body, dict) else None
         if not isinstance(type_name, str) or not type_name:
-            raise CatalogueError("Template format error: [/Resources] Every Resources object must contain a Type member.")
+            raise CatalogueError(
+                "Template format error: [/Resources] Every Resources object must contain a Type member."
+            )
         if not exists(region, type_name) and type_name not in unknown:
             unknown.append(type_name)
     if unknown:
@@ -174,7 +176,9 @@ def _references(node: Any, depth: int = 0) -> list[tuple[str, str | None]]:
                 if isinstance(parts, list) and len(parts) == 2 and all(isinstance(p, str) for p in parts):
                     return [(parts[0], parts[1])]
             if key == "Fn::Sub":
-                text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1]) if _sub_pair(arg) else ("", {})
+                text, variables = (
+                    (arg, {}) if isinstance(arg, str) else (arg[0], arg[1]) if _sub_pair(arg) else ("", {})
+                )
                 for match in _SUB_NAME.finditer(text):
                     name, _, attribute = match.group(1).partition(".")
                     if name not in variables:
@@ -192,13 +196,24 @@ def _sub_pair(arg: Any) -> bool:
     return isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], dict)
 
 
+def _depends_on(resources: dict[str, Any]) -> list[tuple[str, None]]:
+    found: list[tuple[str, None]] = []
+    for body in resources.values():
+        depends = body.get("DependsOn") if isinstance(body, dict) else None
+        for name in [depends] if isinstance(depends, str) else depends if isinstance(depends, list) else []:
+            if isinstance(name, str):
+                found.append((name, None))
+    return found
+
+
 def _check_references(template: dict[str, Any], resources: dict[str, Any], region: str) -> None:
     parameters = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
     declared = set(resources) | set(parameters) | _PSEUDO
     sections = [("Resources", resources), ("Outputs", template.get("Outputs"))]
     for section, node in sections:
         unresolved: list[str] = []
-        for name, attribute in _references(node):
+        references = _references(node) + (_depends_on(resources) if section == "Resources" else [])
+        for name, attribute in references:
             if name not in declared and name not in unresolved:
                 unresolved.append(name)
             elif attribute is not None and name in resources:
@@ -253,7 +268,9 @@ def _check_properties(name: str, body: dict[str, Any], region: str) -> None:
     for key, value in properties.items():
         problem = _nested_problem(value, allowed.get(key), found, f"#/{key}", 0)
         if problem is not None:
-            raise CatalogueError(f"Properties validation failed for resource {name} with message: {problem}", (name, type_name))
+            raise CatalogueError(
+                f"Properties validation failed for resource {name} with message: {problem}", (name, type_name)
+            )
 
 
 def _resolved(node: Any, root: dict[str, Any]) -> dict[str, Any]:
@@ -345,8 +362,8 @@ def _check_runtime(name: str, body: dict[str, Any], before: dict[str, Any], toda
         return
     successor = runtime_lifecycle().get(runtime, {}).get("successor") or "a supported runtime"
     raise CatalogueError(
-        f"Resource handler returned message: \"The runtime parameter of {runtime} is no longer supported for "
+        f'Resource handler returned message: "The runtime parameter of {runtime} is no longer supported for '
         f"creating or updating AWS Lambda functions. We recommend you use the new runtime ({successor}) while "
-        f"creating or updating functions. (Service: Lambda, Status Code: 400)\"",
+        f'creating or updating functions. (Service: Lambda, Status Code: 400)"',
         (name, "AWS::Lambda::Function"),
     )

@@ -3,20 +3,18 @@
 :func:`parse` reads the rendered text with cfn-lint's decoder (YAML or JSON, short-form tags such as
 ``!Ref`` and ``!GetAtt``); a template that does not parse is a :class:`TemplateError` at its line.
 
-:func:`stand_in` handles resource types that moto's CloudFormation cannot create. moto skips them
-with a warning and then fails on any ``!GetAtt`` to them, so the emulator (a documented choice):
+:func:`stand_in` simulates the resources moto cannot make (types moto's CloudFormation lacks, and
+those moto failed on: moto_gaps.SimulationNeeded, named in ``simulate`` with the reason):
 
-* leaves each such resource out of the stack and records its logical ID and type;
-* replaces ``Ref`` and ``Fn::GetAtt`` to it, and ``${Name}`` / ``${Name.Attr}`` in ``Fn::Sub``, with a
-  placeholder shaped like the real value (``arn:aws:...`` for ``Arn`` attributes, IDs otherwise),
-  unique per resource and attribute and stable across deployments;
-* drops it from ``DependsOn`` lists.
+* each is left out of moto's stack and recorded (:class:`Prepared` ``simulated``: type, reason,
+  physical ID);
+* ``Ref`` and ``Fn::GetAtt`` to it, and ``${Name}`` / ``${Name.Attr}`` in ``Fn::Sub``, become values
+  shaped by its schema and service (simulation.py), stable across deployments;
+* it is dropped from ``DependsOn`` lists.
 
 and gives ``Fn::GetAZs`` of the stack's own Region the Region's name (moto reads ``!Ref AWS::Region``
-there as a literal).
-
-The stack then holds every resource moto supports, and outputs that read an unsupported resource
-hold its placeholder. What was left out is reported (``skipped``), so tests can see it.
+there as a literal). The stack then holds every resource moto can make, and outputs that read a
+simulated resource hold its values.
 
 :func:`prepare` is what the emulator deploys into moto: before :func:`stand_in`, it does what
 CloudFormation itself does and moto does not:
@@ -95,10 +93,11 @@ def parse(text: str) -> dict[str, Any]:
     return template
 
 
-def stand_in(  # noqa: PLR0913 - where the stack is, and what to simulate
+def stand_in(
     template: dict[str, Any],
     region: str,
     supported: frozenset[str] | None = None,
+    *,
     simulate: dict[str, str] | None = None,
     account_id: str = "123456789012",
     stack_name: str = "stack",
@@ -193,18 +192,19 @@ def stand_in(  # noqa: PLR0913 - where the stack is, and what to simulate
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 
 
-def prepare(  # noqa: PLR0913
+def prepare(
     template: dict[str, Any],
     region: str,
     stack_name: str,
     supported: frozenset[str] | None = None,
+    *,
     simulate: dict[str, str] | None = None,
     account_id: str = "123456789012",
 ) -> Prepared:
     """The template as CloudFormation would deploy it, for moto (see the module docs)."""
     expanded = expand_sam(template, region)
     defaults = cfn_defaults(coerce(expanded, region), stack_name)
-    return stand_in(defaults, region, supported, simulate, account_id, stack_name)
+    return stand_in(defaults, region, supported, simulate=simulate, account_id=account_id, stack_name=stack_name)
 
 
 def _plain(node: Any) -> Any:

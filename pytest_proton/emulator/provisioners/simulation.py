@@ -117,10 +117,14 @@ def _shaped(where: Where, logical_id: str, type_name: str, name: str, shape: dic
     leaf = name.rsplit(".", 1)[-1]
     kind = shape.get("type")
     if kind == "array":
-        return [f"{_shaped(where, logical_id, type_name, leaf, {})}-{i}" for i in (1, 2)] if leaf != "NameServers" else [
-            f"ns-{int(_hex(logical_id + str(i), 3), 16) % 2048}.awsdns-{i:02d}.{tld}"
-            for i, tld in ((1, "com"), (2, "net"), (3, "org"), (4, "co.uk"))
-        ]
+        return (
+            [f"{_shaped(where, logical_id, type_name, leaf, {})}-{i}" for i in (1, 2)]
+            if leaf != "NameServers"
+            else [
+                f"ns-{int(_hex(logical_id + str(i), 3), 16) % 2048}.awsdns-{i:02d}.{tld}"
+                for i, tld in ((1, "com"), (2, "net"), (3, "org"), (4, "co.uk"))
+            ]
+        )
     if kind in ("integer", "number"):
         return int(_hex(f"{logical_id}/{name}", 4), 16) % 1000 + 1
     lowered = leaf.lower()
