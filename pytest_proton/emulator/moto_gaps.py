@@ -32,6 +32,8 @@ moto only finds out while it creates the stack is turned into :class:`Simulation
 
 The provisioner then deploys again with that resource simulated. An internal error while moto
 deletes a resource is ignored (the resource counts as deleted), as no AWS error stands behind it.
+``Fn::Cidr``, which moto leaves unevaluated (its models then fail on the object), is evaluated here,
+so subnets cut with it are real.
 
 Validations where moto is stricter than AWS follow AWS here (each with its source):
 
@@ -156,6 +158,8 @@ def _wrap_get_att(parsing: Any) -> None:
     moto_clean = parsing.clean_json
 
     def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        if isinstance(resource_json, dict) and set(resource_json) == {"Fn::Cidr"}:
+            return _cidr(clean_json(resource_json["Fn::Cidr"], resources_map))
         if isinstance(resource_json, dict) and "Fn::GetAtt" in resource_json:
             name, attribute = resource_json["Fn::GetAtt"][0], resource_json["Fn::GetAtt"][1]
             resource = resources_map.get(name)
@@ -169,6 +173,18 @@ def _wrap_get_att(parsing: Any) -> None:
         return moto_clean(resource_json, resources_map)
 
     parsing.clean_json = clean_json
+
+
+def _cidr(arguments: Any) -> list[str]:
+    """``Fn::Cidr [ipBlock, count, cidrBits]``, which moto does not evaluate: the first ``count``
+    blocks of ``cidrBits`` host bits in ``ipBlock`` (CloudFormation User Guide, "Fn::Cidr")."""
+    import ipaddress
+
+    block, count, bits = arguments
+    network = ipaddress.ip_network(str(block), strict=False)
+    prefix = network.max_prefixlen - int(bits)
+    subnets = network.subnets(new_prefix=prefix)
+    return [str(next(subnets)) for _ in range(int(count))]
 
 
 def _wrap_delete(resource_map: Any) -> None:

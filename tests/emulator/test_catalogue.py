@@ -280,3 +280,23 @@ def test_depends_on_nothing_declared_is_a_template_format_error(moto: Any) -> No
     assert _failure(moto, text).endswith(
         "Template format error: Unresolved resource dependencies [Gone] in the Resources block of the template"
     )
+
+
+def test_subnets_cut_with_fn_cidr_are_real(moto: Any) -> None:
+    text = """Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  Two:
+    Type: AWS::EC2::Subnet
+    Properties:
+      VpcId: !Ref Vpc
+      CidrBlock: !Select [1, !Cidr [10.0.0.0/16, 3, 8]]
+Outputs:
+  Subnet:
+    Value: !Ref Two
+"""
+    stack, prepared = _deploy(moto, text)
+    assert prepared.simulated == {}
+    subnet = boto3.client("ec2", region_name=REGION).describe_subnets(SubnetIds=[stack.outputs[0]["valueString"]])
+    assert subnet["Subnets"][0]["CidrBlock"] == "10.0.1.0/24"
