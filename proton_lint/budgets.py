@@ -43,6 +43,9 @@ class Budgets:
     archive_members: int = 10_000
     #: bytes one file of a bundle may have before it is refused unread
     file_size: int = 50 * 1024 * 1024
+    #: resources one emulator deployment may simulate because moto failed on them while making the
+    #: stack (each costs another attempt at the whole stack; types moto lacks cost nothing and do not count)
+    simulated_resources: int = 25
 
     @classmethod
     def config_keys(cls) -> tuple[str, ...]:

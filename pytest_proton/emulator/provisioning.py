@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from moto.moto_api import state_manager
 
+from proton_lint import budgets
 from proton_lint.render import TemplateKind, build_context, jinja_files, render
 from proton_lint.spec import PIPELINE_TYPE_KEY
 from pytest_proton.emulator import bundle_store, controls, provisioners
@@ -383,6 +384,13 @@ def provision(
         except ProvisioningError as error:
             if error.simulate is None or error.simulate[0] in simulate or error.simulate[0] not in resources:
                 return str(error)
+            if len(simulate) >= budgets.current().simulated_resources:
+                return (
+                    f"CloudFormation could not {verb} the stack {stack_target.stack_name}: the emulator's "
+                    f"CloudFormation (moto) failed on more than {len(simulate)} of its resources "
+                    f"({', '.join(sorted(simulate))}, {error.simulate[0]}, ...); raise limits.simulated-resources "
+                    "to simulate more"
+                )
             simulate[error.simulate[0]] = error.simulate[1]
 
 
