@@ -13,9 +13,12 @@ emulator's clock).
   samples deploy specs with inputs their schema lacks).
 * :func:`deploy` renders the version's IaC for the deployment's target with the linter's renderer
   (provisioners/rendering.py gathers the values) and applies it as one CloudFormation stack with the
-  configured provisioner (provisioners/); for moto the template is first prepared as CloudFormation
-  would deploy it (cfn_template.prepare: SAM transform, schema types, generated names, placeholders
-  for types moto lacks). Render errors, invalid YAML and CloudFormation errors end
+  configured provisioner (provisioners/) through :func:`provision`: for moto the template is first
+  checked against the resource catalogue as CloudFormation checks it (catalogue.py), then prepared
+  as CloudFormation would deploy it (cfn_template.prepare: SAM transform, schema types, generated
+  names), and resources moto cannot make or read are simulated (simulation.py), named in the
+  SUCCEEDED deployment's status message (:data:`SIMULATED_PREFIX`) and marked ``simulated`` in its
+  provisioned resources. Render errors, invalid YAML and CloudFormation errors end
   the deployment FAILED with a message naming the file, the line and what broke. The stack is only
   touched when the deployment settles, so a cancelled deployment leaves the stack on its last good
   template; a failed update is rolled back to it.
@@ -356,19 +359,34 @@ def provision(
         except ProvisioningError as error:
             return str(error)
     verb = "update" if previous is not None else "create"
+    checked = _checked(parsed, stack_target.region, previous, now)
+    if isinstance(checked, str):
+        return f"CloudFormation could not {verb} the stack {stack_target.stack_name}: {checked}"
+    return _apply_simulating(provisioner, stack_target, checked, previous, verb)
+
+
+def _checked(parsed: dict[str, Any], region: str, previous: str | None, now: datetime) -> dict[str, Any] | str:
+    """The template with its transform applied, or CloudFormation's reason to refuse it."""
     try:
-        expanded = cfn_template.expand_sam(parsed, stack_target.region)
-        catalogue.check(
-            cfn_template.coerce(expanded, stack_target.region),
-            stack_target.region,
-            now.date(),
-            _previous_source(previous),
-        )
+        expanded = cfn_template.expand_sam(parsed, region)
+        catalogue.check(cfn_template.coerce(expanded, region), region, now.date(), _previous_source(previous))
     except cfn_template.TemplateError as error:
-        return f"CloudFormation could not {verb} the stack {stack_target.stack_name}: {error.message}"
+        return error.message
     except catalogue.CatalogueError as error:
         failed = f"{error.resource[0]} ({error.resource[1]}) failed: " if error.resource else ""
-        return f"CloudFormation could not {verb} the stack {stack_target.stack_name}: {failed}{error.message}"
+        return f"{failed}{error.message}"
+    return expanded
+
+
+def _apply_simulating(
+    provisioner: provisioners.Provisioner,
+    stack_target: StackTarget,
+    expanded: dict[str, Any],
+    previous: str | None,
+    verb: str,
+) -> tuple[StackResult, cfn_template.Prepared] | str:
+    """Apply the stack; each time moto fails on a resource it cannot make or read, simulate that
+    resource and apply again (at most ``limits.simulated-resources`` times)."""
     simulate: dict[str, str] = {}
     resources = expanded.get("Resources") or {}
     while True:

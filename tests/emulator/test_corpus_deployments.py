@@ -4,13 +4,15 @@ For every environment template of ``aws-samples__aws-proton-cloudformation-sampl
 one compatible service template of each) the bundle is uploaded to moto's S3, registered, published
 and deployed with its sample spec; the outputs must be the keys of the template's ``Outputs``.
 
-Templates reach moto as CloudFormation would deploy them (provisioners/cfn_template.py): the SAM
-transform expanded, property values converted to their schema types, names generated as
-CloudFormation generates them. moto's CloudFormation lacks some resource types; the emulator leaves
-those resources out and stands in placeholders for references to them. After the deployments, the
-service and the environment are deleted: no stack and no VPC may be left behind. :data:`MOTO_MISSING` records,
-per template, which types moto lacked when this test was written: the test fails when that changes
-(a moto upgrade), so the list stays true.
+Templates reach moto as CloudFormation would deploy them (provisioners/cfn_template.py): checked
+against the resource catalogue, the SAM transform expanded, property values converted to their
+schema types, names generated as CloudFormation generates them. Resources moto cannot make are
+simulated. After the deployments, the service and the environment are deleted: no stack and no VPC
+may be left behind. :data:`MOTO_MISSING` records, per template, which types were simulated when
+this test was written: the test fails when that changes (a moto upgrade), so the list stays true.
+
+:func:`test_everything_in_the_corpus_deploys_as_on_aws` (below) deploys every CloudFormation
+template of the corpus and compares the verdicts with ``corpus_deployments.json`` (issue 11 §4).
 """
 
 from __future__ import annotations
@@ -84,8 +86,8 @@ CASES = {
     ),
 }
 
-#: Resource types moto 5.2 cannot create, per deployed template (environment, instance, pipeline
-#: when it deployed): the emulator leaves them out and stands in placeholders for references to them.
+#: Resource types the emulator simulated (moto 5.2 cannot create them), per deployed template
+#: (environment, instance, pipeline when it deployed).
 #: SAM templates are expanded first (cfn_template.expand_sam), so what is missing is what the
 #: ``AWS::Serverless::*`` resources became (``AWS::ApiGatewayV2::*``), not the SAM types.
 MOTO_MISSING: dict[str, dict[str, set[str]]] = {
