@@ -50,6 +50,9 @@ class Budgets:
     emulator_request_bytes: int = 4 * 1024 * 1024
     #: nesting depth of one emulator request's JSON body (Proton's input shapes nest 3 deep)
     emulator_json_depth: int = 32
+    #: resources one emulator deployment may simulate because moto failed on them while making the
+    #: stack (each costs another attempt at the whole stack; types moto lacks cost nothing and do not count)
+    simulated_resources: int = 25
 
     @classmethod
     def config_keys(cls) -> tuple[str, ...]:

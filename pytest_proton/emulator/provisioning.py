@@ -13,9 +13,12 @@ emulator's clock).
   samples deploy specs with inputs their schema lacks).
 * :func:`deploy` renders the version's IaC for the deployment's target with the linter's renderer
   (provisioners/rendering.py gathers the values) and applies it as one CloudFormation stack with the
-  configured provisioner (provisioners/); for moto the template is first prepared as CloudFormation
-  would deploy it (cfn_template.prepare: SAM transform, schema types, generated names, placeholders
-  for types moto lacks). Render errors, invalid YAML and CloudFormation errors end
+  configured provisioner (provisioners/) through :func:`provision`: for moto the template is first
+  checked against the resource catalogue as CloudFormation checks it (catalogue.py), then prepared
+  as CloudFormation would deploy it (cfn_template.prepare: SAM transform, schema types, generated
+  names), and resources moto cannot make or read are simulated (simulation.py), named in the
+  SUCCEEDED deployment's status message (:data:`SIMULATED_PREFIX`) and marked ``simulated`` in its
+  provisioned resources. Render errors, invalid YAML and CloudFormation errors end
   the deployment FAILED with a message naming the file, the line and what broke. The stack is only
   touched when the deployment settles, so a cancelled deployment leaves the stack on its last good
   template; a failed update is rolled back to it.
@@ -37,6 +40,7 @@ it, as for ECR repositories: cfn_template.cfn_defaults); stacks carry the tags
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,13 +48,21 @@ from typing import TYPE_CHECKING, Any
 
 from moto.moto_api import state_manager
 
+from proton_lint import budgets
 from proton_lint.render import TemplateKind, build_context, jinja_files, render
 from proton_lint.spec import PIPELINE_TYPE_KEY
 from pytest_proton.emulator import bundle_store, controls, provisioners
 from pytest_proton.emulator.components import component_manifest_entry
 from pytest_proton.emulator.exceptions import ValidationException
-from pytest_proton.emulator.provisioners import cfn_template, rendering
-from pytest_proton.emulator.provisioners.base import ProvisioningError, StackTarget, output_entries
+from pytest_proton.emulator.provisioners import catalogue, cfn_template, rendering
+from pytest_proton.emulator.provisioners.base import (
+    ProvisioningError,
+    StackResult,
+    StackTarget,
+    output_entries,
+    resource_entry,
+)
+from pytest_proton.emulator.provisioners.simulation import Simulated
 from pytest_proton.emulator.templates import ENVIRONMENT_TEMPLATE, SERVICE_TEMPLATE
 from pytest_proton.emulator.templates import TemplateKind as ProtonTemplateKind
 
@@ -112,9 +124,14 @@ class ResourceStack:
     target: StackTarget
     template: str | None = None  # the last good template body (what a rollback re-applies)
     inputs: dict[str, Any] = field(default_factory=dict)  # the last good resolved inputs
-    #: resources moto could not create in the last deployment: logical ID -> type
-    skipped: dict[str, str] = field(default_factory=dict)
+    #: resources the emulator simulated in the last deployment: logical ID -> type, reason, physical ID
+    simulated: dict[str, Simulated] = field(default_factory=dict)
     provisioner: str = "moto"
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Logical ID -> type of each simulated resource."""
+        return {name: entry.type_name for name, entry in self.simulated.items()}
 
 
 def _state(backend: ProtonBackend) -> dict[str, ResourceStack]:
@@ -313,26 +330,138 @@ def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
         )
     try:
         parsed = cfn_template.parse(result.text or "")
-        prepared = (
-            cfn_template.prepare(parsed, stack_target.region, stack_target.stack_name)
-            if getattr(provisioner, "placeholders", False)
-            else cfn_template.Prepared(result.text or "")
-        )
     except cfn_template.TemplateError as error:
-        where = (
-            f" at line {result.source_line(error.line)} of {rel} (rendered line {error.line})"
-            if error.line
-            else f" ({rel})"
-        )
-        return _failed(f"{error.message[0].upper()}{error.message[1:]}{where}")
-    try:
-        stack = provisioner.apply(stack_target, prepared.body, record.template if record else None)
-    except ProvisioningError as error:
+        return _failed(_template_error(error, result, rel))
+    applied = provision(
+        provisioner, stack_target, parsed, result.text or "", record.template if record else None, now=backend.now()
+    )
+    if isinstance(applied, str):
         if record is None:
             records[target.resource.arn] = ResourceStack(stack_target, provisioner=provisioner.name)
-        return _failed(f"{error} (template {rel})")
-    _remember(records, target, stack_target, inputs, prepared.body, prepared.skipped, provisioner.name)
-    return DeploymentOutcome(SUCCEEDED, outputs=stack.outputs, provisioned_resources=stack.resources)
+        return _failed(f"{applied} (template {rel})")
+    stack, prepared = applied
+    _remember(records, target, stack_target, inputs, prepared.body, prepared.simulated, provisioner.name)
+    return DeploymentOutcome(
+        SUCCEEDED,
+        simulated_message(prepared.simulated),
+        outputs=stack.outputs,
+        provisioned_resources=stack.resources + simulated_entries(prepared.simulated),
+    )
+
+
+def _template_error(error: cfn_template.TemplateError, result: Any, rel: str) -> str:
+    where = (
+        f" at line {result.source_line(error.line)} of {rel} (rendered line {error.line})"
+        if error.line
+        else f" ({rel})"
+    )
+    return f"{error.message[0].upper()}{error.message[1:]}{where}"
+
+
+def provision(
+    provisioner: provisioners.Provisioner,
+    stack_target: StackTarget,
+    parsed: dict[str, Any],
+    text: str,
+    previous: str | None,
+    *,
+    now: datetime,
+) -> tuple[StackResult, cfn_template.Prepared] | str:
+    """Apply a rendered template as one stack: the result and what was deployed, or why it failed.
+
+    For moto (a provisioner with ``placeholders``) the template is first checked against the
+    catalogue as CloudFormation checks it (catalogue.check), then prepared (cfn_template.prepare);
+    when moto fails on a resource it cannot make or read (moto_gaps.SimulationNeeded), that
+    resource is simulated and the stack applied again (at most once per resource).
+    """
+    if not getattr(provisioner, "placeholders", False):
+        try:
+            return provisioner.apply(stack_target, text, previous), cfn_template.Prepared(text)
+        except ProvisioningError as error:
+            return str(error)
+    verb = "update" if previous is not None else "create"
+    checked = _checked(parsed, stack_target.region, previous, now)
+    if isinstance(checked, str):
+        return f"CloudFormation could not {verb} the stack {stack_target.stack_name}: {checked}"
+    return _apply_simulating(provisioner, stack_target, checked, previous, verb)
+
+
+def _checked(parsed: dict[str, Any], region: str, previous: str | None, now: datetime) -> dict[str, Any] | str:
+    """The template with its transform applied, or CloudFormation's reason to refuse it."""
+    try:
+        expanded = cfn_template.expand_sam(parsed, region)
+        catalogue.check(cfn_template.coerce(expanded, region), region, now.date(), _previous_source(previous))
+    except cfn_template.TemplateError as error:
+        return error.message
+    except catalogue.CatalogueError as error:
+        failed = f"{error.resource[0]} ({error.resource[1]}) failed: " if error.resource else ""
+        return f"{failed}{error.message}"
+    return expanded
+
+
+def _apply_simulating(
+    provisioner: provisioners.Provisioner,
+    stack_target: StackTarget,
+    expanded: dict[str, Any],
+    previous: str | None,
+    verb: str,
+) -> tuple[StackResult, cfn_template.Prepared] | str:
+    """Apply the stack; each time moto fails on a resource it cannot make or read, simulate that
+    resource and apply again (at most ``limits.simulated-resources`` times)."""
+    simulate: dict[str, str] = {}
+    resources = expanded.get("Resources") or {}
+    while True:
+        prepared = cfn_template.prepare(
+            expanded,
+            stack_target.region,
+            stack_target.stack_name,
+            simulate=simulate,
+            account_id=stack_target.account_id,
+        )
+        try:
+            return provisioner.apply(stack_target, prepared.body, previous), prepared
+        except ProvisioningError as error:
+            if error.simulate is None or error.simulate[0] in simulate or error.simulate[0] not in resources:
+                return str(error)
+            if len(simulate) >= budgets.current().simulated_resources:
+                return (
+                    f"CloudFormation could not {verb} the stack {stack_target.stack_name}: the emulator's "
+                    f"CloudFormation (moto) failed on more than {len(simulate)} of its resources "
+                    f"({', '.join(sorted(simulate))}, {error.simulate[0]}, ...); raise limits.simulated-resources "
+                    "to simulate more"
+                )
+            simulate[error.simulate[0]] = error.simulate[1]
+
+
+def _previous_source(previous: str | None) -> dict[str, Any] | None:
+    """The template the stack was last deployed with (what moto got: for the catalogue's update checks)."""
+    if previous is None:
+        return None
+    try:
+        found = json.loads(previous)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def simulated_message(simulated: dict[str, Simulated]) -> str | None:
+    """The deployment status message that names every simulated resource and why (None: nothing simulated)."""
+    if not simulated:
+        return None
+    named = "; ".join(f"{name} ({entry.type_name}): {entry.reason}" for name, entry in sorted(simulated.items()))
+    return f"{SIMULATED_PREFIX}{named}"
+
+
+#: How a SUCCEEDED deployment's status message starts when the emulator simulated resources.
+SIMULATED_PREFIX = "Deployed with resources simulated by the emulator (not made in moto): "
+
+
+def simulated_entries(simulated: dict[str, Simulated]) -> list[dict[str, str]]:
+    """Provisioned-resource entries of the simulated resources: marked with ``simulated`` (the reason)."""
+    return [
+        {**resource_entry(name, entry.physical_id), "simulated": entry.reason}
+        for name, entry in sorted(simulated.items())
+    ]
 
 
 def _remember(  # noqa: PLR0917
@@ -341,7 +470,7 @@ def _remember(  # noqa: PLR0917
     stack_target: StackTarget | None,
     inputs: dict[str, Any],
     body: str | None,
-    skipped: dict[str, str],
+    simulated: dict[str, Simulated],
     provisioner: str = "none",
 ) -> None:
     previous = records.get(target.resource.arn)
@@ -349,7 +478,7 @@ def _remember(  # noqa: PLR0917
         stack_target or (previous.target if previous else StackTarget("", target.account_id, "")),
         body,
         dict(inputs),
-        dict(skipped),
+        dict(simulated),
         provisioner,
     )
 

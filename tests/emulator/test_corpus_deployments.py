@@ -4,17 +4,22 @@ For every environment template of ``aws-samples__aws-proton-cloudformation-sampl
 one compatible service template of each) the bundle is uploaded to moto's S3, registered, published
 and deployed with its sample spec; the outputs must be the keys of the template's ``Outputs``.
 
-Templates reach moto as CloudFormation would deploy them (provisioners/cfn_template.py): the SAM
-transform expanded, property values converted to their schema types, names generated as
-CloudFormation generates them. moto's CloudFormation lacks some resource types; the emulator leaves
-those resources out and stands in placeholders for references to them. After the deployments, the
-service and the environment are deleted: no stack and no VPC may be left behind. :data:`MOTO_MISSING` records,
-per template, which types moto lacked when this test was written: the test fails when that changes
-(a moto upgrade), so the list stays true.
+Templates reach moto as CloudFormation would deploy them (provisioners/cfn_template.py): checked
+against the resource catalogue, the SAM transform expanded, property values converted to their
+schema types, names generated as CloudFormation generates them. Resources moto cannot make are
+simulated. After the deployments, the service and the environment are deleted: no stack and no VPC
+may be left behind. :data:`MOTO_MISSING` records, per template, which types were simulated when
+this test was written: the test fails when that changes (a moto upgrade), so the list stays true.
+
+:func:`test_everything_in_the_corpus_deploys_as_on_aws` (below) deploys every CloudFormation
+template of the corpus and compares the verdicts with ``corpus_deployments.json`` (issue 11 §4).
 """
 
 from __future__ import annotations
 
+import json
+import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +29,15 @@ import yaml
 from botocore.exceptions import ClientError
 
 from pytest_proton.emulator import proton_backends, provisioning
+from pytest_proton.emulator.clock import ManualClock, use_clock
 from pytest_proton.emulator.provisioners import cfn_template
+from pytest_proton.emulator.provisioners.base import StackTarget
 
 from . import bundles
 from .conftest import ACCOUNT, REGION
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
+#: ../shared/corpus beside the project; PROTON_LINT_CORPUS names it elsewhere (a git worktree)
+CORPUS = Path(os.environ.get("PROTON_LINT_CORPUS") or Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus")
 SAMPLES = CORPUS / "aws-samples__aws-proton-cloudformation-sample-templates"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/proton"
 REPO = {
@@ -78,25 +86,11 @@ CASES = {
     ),
 }
 
-#: Resource types moto 5.2 cannot create, per deployed template (environment, instance, pipeline
-#: when it deployed): the emulator leaves them out and stands in placeholders for references to them.
+#: Resource types the emulator simulated (moto 5.2 cannot create them), per deployed template
+#: (environment, instance, pipeline when it deployed).
 #: SAM templates are expanded first (cfn_template.expand_sam), so what is missing is what the
 #: ``AWS::Serverless::*`` resources became (``AWS::ApiGatewayV2::*``), not the SAM types.
 MOTO_MISSING: dict[str, dict[str, set[str]]] = {
-    "ecs-ec2-env": {
-        "environment": {
-            "AWS::AutoScaling::LifecycleHook",
-            "AWS::SNS::Subscription",
-            "AWS::SNS::TopicPolicy",
-            "AWS::ServiceDiscovery::PrivateDnsNamespace",
-        },
-        "instance": {
-            "AWS::ApplicationAutoScaling::ScalableTarget",
-            "AWS::ApplicationAutoScaling::ScalingPolicy",
-            "AWS::ServiceDiscovery::Service",
-        },
-        "pipeline": {"AWS::CodeBuild::Project", "AWS::CodePipeline::Pipeline"},
-    },
     "fargate-env": {
         "environment": {"AWS::SNS::TopicPolicy", "AWS::ServiceDiscovery::PrivateDnsNamespace"},
         "instance": {
@@ -113,6 +107,11 @@ MOTO_MISSING: dict[str, dict[str, set[str]]] = {
     },
     "loadbalanced-fargate-env": {
         "environment": set(),
+        "instance": {
+            "AWS::ApplicationAutoScaling::ScalableTarget",
+            "AWS::ApplicationAutoScaling::ScalingPolicy",
+            "AWS::CloudWatch::Alarm",
+        },
         "pipeline": {"AWS::CodeBuild::Project", "AWS::CodePipeline::Pipeline"},
     },
     "microservices-env": {
@@ -120,33 +119,40 @@ MOTO_MISSING: dict[str, dict[str, set[str]]] = {
         "instance": {"AWS::ServiceDiscovery::Service"},
         "pipeline": {"AWS::CodeBuild::Project", "AWS::CodePipeline::Pipeline"},
     },
-    "vpc-env": {
-        "environment": {"AWS::AppRunner::VpcConnector", "AWS::SNS::TopicPolicy"},
-        "instance": {"AWS::ApiGatewayV2::Api"},
-        "pipeline": {"AWS::CodeBuild::Project", "AWS::CodePipeline::Pipeline", "AWS::S3::BucketPolicy"},
-    },
+    "vpc-env": {"environment": {"AWS::AppRunner::VpcConnector", "AWS::SNS::TopicPolicy"}},
 }
 
-#: Resources the SAM transform makes of an instance's ``AWS::Serverless::Function``: real in moto.
-SAM_CREATED: dict[str, set[str]] = {
-    "vpc-env": {"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::Lambda::Permission"},
+#: Environments whose deployment fails, and why (a fragment of deploymentStatusMessage): real
+#: defects of the samples that CloudFormation reports too (AWS Lambda blocks creating functions on
+#: runtimes past their "Block function create" date: python3.6 since 2022).
+ENV_FAILURES: dict[str, str] = {
+    "ecs-ec2-env": "ECSDrainHookFunction (AWS::Lambda::Function) failed: Resource handler returned message: "
+    '"The runtime parameter of python3.6 is no longer supported',
 }
 
-#: Service instances whose deployment fails in moto, and why (a fragment of deploymentStatusMessage).
-#: Each is FAILED with a message naming the stack, the template file and moto's error.
-#: * loadbalanced-fargate-svc names its target group ``<service>--<instance>`` (``svc--frontend-dev``
-#:   with the sample spec) and moto's ELBv2 refuses names with two consecutive hyphens. That check is
-#:   moto's own: AWS's CreateTargetGroup reference only asks for alphanumerics and hyphens, not at
-#:   either end, and the API was reported to accept ``new--targetgroup`` (only the console refused
-#:   it, aws/aws-sdk-js#3300). So this is a moto limitation (stricter than AWS), not known to be a
-#:   defect of the sample; the emulator does not rename the resource.
+#: Service instances whose deployment fails, and why: apigw-lambda-svc's function runs on nodejs12.x,
+#: whose creation AWS Lambda blocked in 2023. (loadbalanced-fargate-svc's target group
+#: ``svc--frontend-dev`` deploys: AWS allows ``--``; moto_gaps lifts moto's stricter check.)
 INSTANCE_FAILURES: dict[str, str] = {
-    "loadbalanced-fargate-env": "Value 'svc--frontend-dev' at 'targetGroup.targetGroupArn.targetGroupName'",
+    "vpc-env": 'LambdaFunction (AWS::Lambda::Function) failed: Resource handler returned message: "The runtime '
+    "parameter of nodejs12.x is no longer supported",
 }
 
-#: Pipelines whose deployment fails, and why: none, now that ECR repositories without a name are
-#: named as CloudFormation names them (lowercase).
-PIPELINE_FAILURES: dict[str, str] = {}
+#: Pipelines whose deployment fails, and why: apigw-lambda-svc's pipeline reads its instance's
+#: outputs, which a failed instance does not have (Proton renders it with the same inputs).
+PIPELINE_FAILURES: dict[str, str] = {
+    "vpc-env": "service_instances[0].outputs.LambdaRuntime is undefined",
+}
+
+#: The date the runtime checks are made on (the emulator's clock): block dates only move forward.
+AS_OF = datetime(2026, 12, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def _as_of() -> Any:
+    with use_clock(ManualClock(AS_OF)):
+        yield
+
 
 pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="the corpus (../shared/corpus) is not here")
 
@@ -202,6 +208,11 @@ def test_sample_deploys(proton: Any, s3: Any, cloudformation: Any, case: str) ->
         protonServiceRoleArn=ROLE,
     )
     environment = proton.get_environment(name=env_name)["environment"]
+    if case in ENV_FAILURES:
+        assert environment["deploymentStatus"] == "FAILED"
+        assert ENV_FAILURES[case] in environment["deploymentStatusMessage"]
+        assert [s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]] == []
+        return
     assert environment["deploymentStatus"] == "SUCCEEDED", environment.get("deploymentStatusMessage")
     env_template = (env_dir / "infrastructure" / "cloudformation.yaml").read_text()
     outputs = proton.list_environment_outputs(environmentName=env_name)["outputs"]
@@ -263,15 +274,6 @@ def test_sample_deploys(proton: Any, s3: Any, cloudformation: Any, case: str) ->
     for types in missing.values():
         assert not types & cfn_template.moto_types()
     assert missing == MOTO_MISSING[case]
-    if case in SAM_CREATED:
-        (instance,) = instances
-        made = {
-            r["ResourceType"]
-            for s in cloudformation.describe_stacks()["Stacks"]
-            if s["StackName"].startswith(f"AWSProton-svc-{instance['name']}-")
-            for r in cloudformation.list_stack_resources(StackName=s["StackName"])["StackResourceSummaries"]
-        }
-        assert made >= SAM_CREATED[case]
 
     # Deleting the service, then the environment, deletes every stack and what they made.
     proton.delete_service(name="svc")
@@ -283,3 +285,155 @@ def test_sample_deploys(proton: Any, s3: Any, cloudformation: Any, case: str) ->
     assert [s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]] == []
     vpcs = boto3.client("ec2", region_name=REGION).describe_vpcs()["Vpcs"]
     assert [v["VpcId"] for v in vpcs if not v.get("IsDefault")] == []
+
+
+# -- deploy everything -----------------------------------------------------------------------------
+#: Every CloudFormation environment, service instance, pipeline and component of the corpus,
+#: rendered with its sample specs (schema defaults where a repository has none) and deployed.
+EVERYTHING = Path(__file__).with_name("corpus_deployments.json")
+CFN_REPOSITORIES = (
+    "aws-samples__aws-proton-cloudformation-sample-templates",
+    "aws-samples__aws-proton-sample-templates",
+    "aws-samples__aws-proton-template-checker-action",
+    "aws-samples__aws-proton-workshop-code",
+)
+
+
+def _corpus_renderings() -> list[Any]:
+    from proton_lint.contexts import renderings
+    from proton_lint.discover import discover
+    from proton_lint.engine import LintOptions
+    from proton_lint.repo import Repository
+
+    roots = [CORPUS / name for name in CFN_REPOSITORIES]
+    found = discover(roots)
+    Repository(found.bundles, roots, LintOptions(entry_points=False))
+    return [r for bundle in found.bundles for r in renderings(bundle)]
+
+
+def _key(rendering: Any) -> str:
+    path = rendering.bundle.display(rendering.rel).split("corpus/", 1)[-1]
+    label = rendering.label.replace(str(CORPUS.resolve()) + "/", "").replace("../../shared/corpus/", "")
+    return f"{path} [{label.split('corpus/')[-1]}]"
+
+
+def _verdict(rendering: Any, result: Any, provisioner: Any, index: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """What deploying one rendering gives: SUCCEEDED, SIMULATED (which resources, why) or FAILED (the
+    defect); and the stack's outputs (the stack is kept: environments' outputs feed their services)."""
+    if not result.ok:
+        error = result.errors[0]
+        return {"status": "FAILED", "defect": f"Rendering failed at line {error.line}: {error.message}"}, {}
+    target = StackTarget(f"corpus-{index}", ACCOUNT, REGION)
+    try:
+        parsed = cfn_template.parse(result.text or "")
+    except cfn_template.TemplateError as error:
+        return {"status": "FAILED", "defect": error.message}, {}
+    applied = provisioning.provision(provisioner, target, parsed, result.text or "", None, now=AS_OF)
+    if isinstance(applied, str):
+        return {"status": "FAILED", "defect": applied.replace(f"the stack {target.stack_name}: ", "the stack: ")}, {}
+    stack, prepared = applied
+    outputs = {o["key"]: o["valueString"] for o in stack.outputs}
+    declared = {k for k, v in (parsed.get("Outputs") or {}).items() if not (isinstance(v, dict) and "Condition" in v)}
+    if set(outputs) != declared:
+        return {"status": "OUTPUTS_DIFFER", "missing": sorted(declared - set(outputs))}, outputs
+    if prepared.simulated:
+        simulated = {n: f"{s.type_name}: {s.reason}" for n, s in prepared.simulated.items()}
+        return {"status": "SIMULATED", "simulated": simulated}, outputs
+    return {"status": "SUCCEEDED"}, outputs
+
+
+def _environments_of(rendering: Any) -> list[Any]:
+    values = rendering.values
+    found = [i.environment for i in values.service_instances if i.environment is not None]
+    if values.service_instance is not None and values.service_instance.environment is not None:
+        found.append(values.service_instance.environment)
+    return found
+
+
+def _with_real_environment(rendering: Any, deployed: list[tuple[str, dict[str, str]]]) -> Any:
+    """The rendering again, its environment outputs those of a deployed environment of the same
+    repository that has every output it reads (the nearest by path), as Proton renders it."""
+    import dataclasses
+
+    from proton_lint.render import build_context, render
+
+    environments = _environments_of(rendering)
+    wanted = set().union(*(set(e.outputs) for e in environments)) if environments else set()
+    where = rendering.bundle.display(rendering.rel)
+    candidates = [(path, out) for path, out in deployed if wanted and wanted <= set(out)]
+    if wanted and not candidates:
+        return None  # no environment it can run in deployed (Proton would not deploy it either)
+    if not candidates:
+        return rendering.result
+    _, outputs = max(candidates, key=lambda c: len(os.path.commonpath([c[0], where])))
+    for environment in environments:
+        environment.outputs = {**environment.outputs, **outputs}
+    values = dataclasses.replace(rendering.values)
+    text = rendering.bundle.read_text(rendering.rel)
+    return render(text, build_context(rendering.kind, values), template_name=where)
+
+
+def deploy_everything() -> dict[str, dict[str, Any]]:
+    """The table: rendering -> verdict (``python -m tests.emulator.test_corpus_deployments`` rewrites it).
+
+    Environments deploy first; each service instance, pipeline and component is then rendered with the
+    real outputs of an environment of its repository (the fake outputs of the linter's renderings
+    name VPCs and clusters that do not exist) and deployed, then deleted.
+    """
+    from moto import mock_aws
+
+    from pytest_proton.emulator import provisioners
+
+    provisioner = provisioners.build("moto")
+    table: dict[str, dict[str, Any]] = {}
+    everything = _corpus_renderings()
+    for repository in CFN_REPOSITORIES:
+        mine = [r for r in everything if f"{repository}/" in r.bundle.display(r.rel)]
+        with use_clock(ManualClock(AS_OF)), mock_aws():
+            table.update(_deploy_repository(mine, provisioner))
+    return dict(sorted(table.items()))
+
+
+def _deploy_repository(everything: list[Any], provisioner: Any) -> dict[str, dict[str, Any]]:
+    """One repository's renderings in one account: its environments, then the rest."""
+    from proton_lint.render import TemplateKind
+
+    table: dict[str, dict[str, Any]] = {}
+    environments = [r for r in everything if r.kind is TemplateKind.ENVIRONMENT]
+    deployed: list[tuple[str, dict[str, str]]] = []
+    for index, rendering in enumerate(environments):
+        table[_key(rendering)], outputs = _verdict(rendering, rendering.result, provisioner, index)
+        if outputs:
+            deployed.append((rendering.bundle.display(rendering.rel), outputs))
+    others = [r for r in everything if r.kind is not TemplateKind.ENVIRONMENT]
+    for index, rendering in enumerate(others, start=len(environments)):
+        result = _with_real_environment(rendering, deployed) if rendering.result.ok else rendering.result
+        if result is None:
+            why = "no environment of its repository with the outputs it reads deployed"
+            table[_key(rendering)] = {"status": "NOT_DEPLOYED", "why": why}
+            continue
+        table[_key(rendering)], _ = _verdict(rendering, result, provisioner, index)
+        provisioner.delete(StackTarget(f"corpus-{index}", ACCOUNT, REGION))
+    return table
+
+
+def counts(table: dict[str, dict[str, Any]]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for verdict in table.values():
+        found[verdict["status"]] = found.get(verdict["status"], 0) + 1
+    return dict(sorted(found.items()))
+
+
+def test_everything_in_the_corpus_deploys_as_on_aws() -> None:
+    """Every verdict is the committed one; none is a failure CloudFormation would not give."""
+    table = deploy_everything()
+    expected = json.loads(EVERYTHING.read_text())
+    assert table == expected["deployments"]
+    assert counts(table) == expected["counts"]
+    assert "OUTPUTS_DIFFER" not in expected["counts"]
+
+
+if __name__ == "__main__":
+    result = deploy_everything()
+    EVERYTHING.write_text(json.dumps({"counts": counts(result), "deployments": result}, indent=1) + "\n")
+    print(counts(result))

@@ -13,7 +13,15 @@ from typing import Protocol
 
 
 class ProvisioningError(Exception):
-    """The stack could not be created, updated or deleted; the message says why."""
+    """The stack could not be created, updated or deleted; the message says why.
+
+    ``simulate`` is set when moto, not the template, was at fault: (logical ID, reason) of a resource
+    moto could not make or read, which the emulator simulates on its next attempt (moto_gaps).
+    """
+
+    def __init__(self, message: str, simulate: tuple[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.simulate = simulate
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,18 @@
 :func:`parse` reads the rendered text with cfn-lint's decoder (YAML or JSON, short-form tags such as
 ``!Ref`` and ``!GetAtt``); a template that does not parse is a :class:`TemplateError` at its line.
 
-:func:`stand_in` handles resource types that moto's CloudFormation cannot create. moto skips them
-with a warning and then fails on any ``!GetAtt`` to them, so the emulator (a documented choice):
+:func:`stand_in` simulates the resources moto cannot make (types moto's CloudFormation lacks, and
+those moto failed on: moto_gaps.SimulationNeeded, named in ``simulate`` with the reason):
 
-* leaves each such resource out of the stack and records its logical ID and type;
-* replaces ``Ref`` and ``Fn::GetAtt`` to it, and ``${Name}`` / ``${Name.Attr}`` in ``Fn::Sub``, with a
-  placeholder shaped like the real value (``arn:aws:...`` for ``Arn`` attributes, IDs otherwise),
-  unique per resource and attribute and stable across deployments;
-* drops it from ``DependsOn`` lists.
+* each is left out of moto's stack and recorded (:class:`Prepared` ``simulated``: type, reason,
+  physical ID);
+* ``Ref`` and ``Fn::GetAtt`` to it, and ``${Name}`` / ``${Name.Attr}`` in ``Fn::Sub``, become values
+  shaped by its schema and service (simulation.py), stable across deployments;
+* it is dropped from ``DependsOn`` lists.
 
 and gives ``Fn::GetAZs`` of the stack's own Region the Region's name (moto reads ``!Ref AWS::Region``
-there as a literal).
-
-The stack then holds every resource moto supports, and outputs that read an unsupported resource
-hold its placeholder. What was left out is reported (``skipped``), so tests can see it.
+there as a literal). The stack then holds every resource moto can make, and outputs that read a
+simulated resource hold its values.
 
 :func:`prepare` is what the emulator deploys into moto: before :func:`stand_in`, it does what
 CloudFormation itself does and moto does not:
@@ -49,6 +47,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from pytest_proton.emulator.provisioners import catalogue, simulation
+
 
 class TemplateError(Exception):
     """The rendered template is not a readable CloudFormation template."""
@@ -62,7 +62,9 @@ class TemplateError(Exception):
 @dataclass
 class Prepared:
     body: str  # the template to deploy (JSON)
-    skipped: dict[str, str] = field(default_factory=dict)  # logical ID -> type moto lacks
+    skipped: dict[str, str] = field(default_factory=dict)  # logical ID -> type of each simulated resource
+    #: logical ID -> what the emulator simulates instead of a moto resource, and why
+    simulated: dict[str, simulation.Simulated] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -91,39 +93,53 @@ def parse(text: str) -> dict[str, Any]:
     return template
 
 
-def _placeholder(logical_id: str, type_name: str, attribute: str | None) -> str:
-    from proton_lint.contexts import fake_output
+def stand_in(
+    template: dict[str, Any],
+    region: str,
+    supported: frozenset[str] | None = None,
+    *,
+    simulate: dict[str, str] | None = None,
+    account_id: str = "123456789012",
+    stack_name: str = "stack",
+) -> Prepared:
+    """The template with the resources moto cannot make simulated (see the module docs).
 
-    label = f"{logical_id}{attribute or 'Id'}"
-    if attribute is None:
-        seed = hashlib.sha256(f"{type_name}:{logical_id}".encode()).hexdigest()[:12]
-        return f"{re.sub(r'[^a-z0-9]+', '-', logical_id.lower()).strip('-')}-{seed}"
-    return fake_output(label, owner=f"{type_name}:{logical_id}")
-
-
-def stand_in(template: dict[str, Any], region: str, supported: frozenset[str] | None = None) -> Prepared:
-    """The template with resources of types moto lacks replaced by placeholders (see the module docs).
-
-    Also ``Fn::GetAZs`` of the stack's own Region (``""`` or ``!Ref AWS::Region``), which moto reads
-    as a literal Region name, is given ``region``.
+    ``simulate`` names more resources to simulate, with the reason (moto failed on them while it
+    created the stack: moto_gaps.SimulationNeeded). Also ``Fn::GetAZs`` of the stack's own Region
+    (``""`` or ``!Ref AWS::Region``), which moto reads as a literal Region name, is given ``region``.
     """
     supported = moto_types() if supported is None else supported
     resources = template.get("Resources") if isinstance(template.get("Resources"), dict) else {}
-    skipped = {
-        str(name): str(body.get("Type"))
-        for name, body in resources.items()
-        if isinstance(body, dict) and body.get("Type") not in supported
-    }
+    where = simulation.Where(region, account_id, stack_name)
+    simulated: dict[str, simulation.Simulated] = {}
+    for name, body in resources.items():
+        if not isinstance(body, dict):
+            continue
+        type_name = str(body.get("Type"))
+        if type_name in supported and str(name) not in (simulate or {}):
+            continue
+        reason = (simulate or {}).get(str(name)) or f"moto cannot create {type_name} resources"
+        properties = body.get("Properties") if isinstance(body.get("Properties"), dict) else {}
+        simulated[str(name)] = simulation.Simulated(
+            type_name, reason, simulation.physical_id(where, str(name), type_name, properties)
+        )
 
-    def value(name: str, attribute: str | None) -> str:
-        return _placeholder(name, skipped[name], attribute)
+    def value(name: str, attribute: str | None) -> Any:
+        if attribute is None:
+            return simulated[name].physical_id
+        body = resources[name]
+        properties = body.get("Properties") if isinstance(body.get("Properties"), dict) else {}
+        return simulation.attribute(where, name, simulated[name].type_name, attribute, properties)
 
     sub_pattern = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}")
 
     def sub_text(text: str) -> str:
         def replace(match: re.Match[str]) -> str:
             name, attribute = match.group(1), match.group(2)
-            return value(name, attribute) if name in skipped else match.group(0)
+            if name not in simulated:
+                return match.group(0)
+            found = value(name, attribute)
+            return ",".join(str(v) for v in found) if isinstance(found, list) else str(found)
 
         return sub_pattern.sub(replace, text)
 
@@ -133,11 +149,11 @@ def stand_in(template: dict[str, Any], region: str, supported: frozenset[str] | 
                 ((key, arg),) = node.items()
                 if key == "Fn::GetAZs" and (arg in ("", None) or arg == {"Ref": "AWS::Region"}):
                     return {"Fn::GetAZs": region}
-                if key == "Ref" and isinstance(arg, str) and arg in skipped:
+                if key == "Ref" and isinstance(arg, str) and arg in simulated:
                     return value(arg, None)
                 if key == "Fn::GetAtt":
                     parts = arg.split(".", 1) if isinstance(arg, str) else arg
-                    if isinstance(parts, list) and len(parts) == 2 and parts[0] in skipped:
+                    if isinstance(parts, list) and len(parts) == 2 and parts[0] in simulated:
                         return value(str(parts[0]), str(parts[1]))
                 if key == "Fn::Sub":
                     if isinstance(arg, str):
@@ -152,14 +168,14 @@ def stand_in(template: dict[str, Any], region: str, supported: frozenset[str] | 
     out = {k: v for k, v in template.items() if k != "Resources"}
     kept: dict[str, Any] = {}
     for name, body in resources.items():
-        if name in skipped:
+        if name in simulated:
             continue
         walked = walk(body)
         depends = walked.get("DependsOn") if isinstance(walked, dict) else None
-        if isinstance(depends, str) and depends in skipped:
+        if isinstance(depends, str) and depends in simulated:
             walked.pop("DependsOn")
         elif isinstance(depends, list):
-            walked["DependsOn"] = [d for d in depends if d not in skipped]
+            walked["DependsOn"] = [d for d in depends if d not in simulated]
         kept[name] = walked
     if not kept:
         # moto needs one resource to make a stack: a wait condition handle stands for the template.
@@ -168,7 +184,8 @@ def stand_in(template: dict[str, Any], region: str, supported: frozenset[str] | 
     for section in ("Outputs", "Conditions", "Mappings"):
         if section in out:
             out[section] = walk(out[section])
-    return Prepared(json.dumps(out, default=str), skipped)
+    skipped = {name: entry.type_name for name, entry in simulated.items()}
+    return Prepared(json.dumps(out, default=str), skipped, simulated)
 
 
 # -- what the emulator hands to moto -------------------------------------------------------------
@@ -176,11 +193,18 @@ SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 
 
 def prepare(
-    template: dict[str, Any], region: str, stack_name: str, supported: frozenset[str] | None = None
+    template: dict[str, Any],
+    region: str,
+    stack_name: str,
+    supported: frozenset[str] | None = None,
+    *,
+    simulate: dict[str, str] | None = None,
+    account_id: str = "123456789012",
 ) -> Prepared:
     """The template as CloudFormation would deploy it, for moto (see the module docs)."""
     expanded = expand_sam(template, region)
-    return stand_in(cfn_defaults(coerce(expanded, region), stack_name), region, supported)
+    defaults = cfn_defaults(coerce(expanded, region), stack_name)
+    return stand_in(defaults, region, supported, simulate=simulate, account_id=account_id, stack_name=stack_name)
 
 
 def _plain(node: Any) -> Any:
@@ -255,20 +279,9 @@ def expand_sam(template: dict[str, Any], region: str) -> dict[str, Any]:
 # -- scalar types, as CloudFormation converts them ---------------------------------------------------
 _INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_FALLBACK_REGION = "us-east-1"
 
 
-@lru_cache(maxsize=512)
-def _schema(region: str, type_name: str) -> dict[str, Any] | None:
-    """The CloudFormation provider schema of ``type_name`` (cfn-lint's copy), None when it has none."""
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-
-    for where in (region, _FALLBACK_REGION):
-        try:
-            return dict(PROVIDER_SCHEMA_MANAGER.get_resource_schema(where, type_name).schema)
-        except Exception:  # noqa: BLE001 - an unknown Region or type: try the next, else no schema
-            continue
-    return None
+_schema = catalogue.schema  # the CloudFormation provider schema of a type (cfn-lint's copy), or None
 
 
 def _resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:

@@ -39,10 +39,24 @@ def _find(backend: Any, name: str) -> Any:
 
 
 def _describe(error: BaseException) -> str:
-    text = getattr(error, "message", None) or str(error)
-    if isinstance(error, KeyError):
-        text = f"unresolved reference {error}"
-    return f"{type(error).__name__}: {text}"
+    """An AWS error as AWS words it (its code and message); never a Python exception's text."""
+    from botocore.exceptions import ClientError
+    from moto.core.exceptions import ServiceException, _RESTError
+
+    if isinstance(error, _RESTError):
+        return f"{error.error_type}: {error.message}"
+    if isinstance(error, ServiceException):
+        return f"{error.code}: {error.message}"
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        return f"{details.get('Code', 'Error')}: {details.get('Message', '')}"
+    return "the emulator's CloudFormation (moto) failed on this template with an internal error"
+
+
+def _simulate(error: BaseException) -> tuple[str, str] | None:
+    from pytest_proton.emulator.moto_gaps import SimulationNeeded
+
+    return (error.logical_id, error.reason) if isinstance(error, SimulationNeeded) else None
 
 
 class MotoProvisioner:
@@ -60,7 +74,8 @@ class MotoProvisioner:
             except Exception as error:  # noqa: BLE001 - moto reports template errors as any exception
                 self._discard(backend, target.stack_name)
                 raise ProvisioningError(
-                    f"CloudFormation could not create the stack {target.stack_name}: {_describe(error)}"
+                    f"CloudFormation could not create the stack {target.stack_name}: {_describe(error)}",
+                    _simulate(error),
                 ) from None
         try:
             backend.update_stack(target.stack_name, template, None, [], dict(target.tags))
@@ -69,7 +84,8 @@ class MotoProvisioner:
             self._roll_back(backend, target, previous)
             raise ProvisioningError(
                 f"CloudFormation could not update the stack {target.stack_name}: {_describe(error)}; "
-                "the stack was rolled back"
+                "the stack was rolled back",
+                _simulate(error),
             ) from None
 
     def delete(self, target: StackTarget) -> None:
