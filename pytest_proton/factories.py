@@ -9,21 +9,65 @@ the emulator and a real endpoint.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pytest_proton import bundle_upload
 from pytest_proton import lifecycle as lc
 from pytest_proton.bundle_upload import ENVIRONMENT, SERVICE, LocalBundle
-from pytest_proton.errors import RegistrationFailed
+from pytest_proton.errors import InvalidRequest, RegistrationFailed
 from pytest_proton.handles import ComponentHandle, EnvironmentHandle, ServiceHandle, TemplateHandle, poll
-from pytest_proton.specs import environment_spec, service_spec
+from pytest_proton.specs import environment_spec, sample_inputs, service_spec
 
 #: repository settings a service with a pipeline needs; an emulator does not check them
 DEFAULT_REPOSITORY = {"repositoryId": "pytest-proton/app", "branchName": "main"}
 
 
+def resource_name(ctx: lc.Context, default: str, name: str | None, basename: str | None) -> tuple[str, str]:
+    """(logical name, actual name): ``name`` exactly as given, else ``basename`` (default: the
+    template's folder name) with the run's unique suffix (:mod:`pytest_proton.naming`)."""
+    if name is not None and basename is not None:
+        raise TypeError("give name= (the exact name) or basename= (a unique suffix is added), not both")
+    if name is not None:
+        return name, name
+    logical = basename or default
+    return logical, ctx.namer(logical)
+
+
+@contextmanager
+def client_errors(doing: str) -> Iterator[None]:
+    """botocore's client-side validation errors as a ProtonFixtureError that names the step."""
+    __tracebackhide__ = True
+    try:
+        yield
+    except Exception as error:
+        if type(error).__name__ != "ParamValidationError":
+            raise
+        raise InvalidRequest(f"{doing}: the request is not valid: {error}") from None
+
+
+def _default_spec(bundle: LocalBundle) -> Any:
+    """The spec used when a test gives none: the linter's first sample spec for the bundle, else its
+    ``proton-inputs.json`` / ``proton.auto.tfvars.json`` sample (environment inputs only)."""
+    __tracebackhide__ = True
+    if bundle.sample_spec is not None:
+        return bundle.sample_spec
+    for sample in bundle.input_samples:
+        inputs = sample_inputs(sample, bundle.kind)
+        if inputs is not None:
+            return inputs
+    raise ValueError(
+        f"no spec given and proton-lint finds no sample spec for {bundle.path}: it looks in spec/ and specs/ "
+        "folders in and up to four folders above the bundle, spec.yaml files beside it, the specs named in "
+        "the configuration (specs = {...}) and proton-inputs.json samples; pass spec=... or add one there"
+    )
+
+
 def _compatible(lifecycle: lc.Lifecycle, bundle: LocalBundle, compatible: Any) -> list[dict[str, str]]:
+    """``compatibleEnvironmentTemplates``: from ``compatible=``, else the bundle's registration file."""
+    __tracebackhide__ = True
     entries: list[dict[str, str]] = []
     if compatible is not None:
         for item in compatible if isinstance(compatible, (list, tuple)) else [compatible]:
@@ -35,8 +79,19 @@ def _compatible(lifecycle: lc.Lifecycle, bundle: LocalBundle, compatible: Any) -
                 entries.append({"templateName": name, "majorVersion": str(major)})
             else:
                 name, _, major = str(item).partition(":")
-                entries.append({"templateName": name, "majorVersion": major or "1"})
+                if not major:
+                    raise ValueError(
+                        f"compatible={item!r} names no major version: write {name}:1, a template handle, "
+                        f"or ({name!r}, 1)"
+                    )
+                entries.append({"templateName": name, "majorVersion": major})
         return entries
+    if bundle.registration_problems:
+        raise ValueError(
+            f"the registration file of the service template {bundle.path} has entries proton-lint refuses:\n  "
+            + "\n  ".join(bundle.registration_problems)
+            + "\nfix them, or pass compatible=[...]"
+        )
     for logical, major in bundle.compatible_environments:
         handle = lifecycle.find_template(logical)
         if handle is None or handle.kind != ENVIRONMENT:
@@ -49,11 +104,22 @@ def _compatible(lifecycle: lc.Lifecycle, bundle: LocalBundle, compatible: Any) -
     return entries
 
 
+def _require_compatible(handle: TemplateHandle, bundle: LocalBundle, entries: list[dict[str, str]]) -> None:
+    """Proton needs at least one compatible environment template: say so before boto3 does."""
+    if not entries:
+        raise ValueError(
+            f"the service template {handle.name} (from {bundle.path}) names no compatible environment template: "
+            "add a .template-registration.yaml with compatible_environments to the version folder, or pass "
+            "compatible=[environment_template]"
+        )
+
+
 def publish_template(
     lifecycle: lc.Lifecycle,
     path: str | Path,
     *,
     name: str | None = None,
+    basename: str | None = None,
     lint: bool = True,
     compatible: Any = None,
     description: str | None = None,
@@ -66,8 +132,7 @@ def publish_template(
         raise ValueError(f"{bundle.path} is a {bundle.kind} bundle; use proton_component for components")
     if lint:
         ctx.lint_gate.check(bundle)
-    logical = name or bundle.logical_name
-    actual = ctx.namer(logical)
+    logical, actual = resource_name(ctx, bundle.logical_name, name, basename)
     noun = "environment-template" if bundle.kind == ENVIRONMENT else "service-template"
     arn = f"arn:aws:proton:{ctx.target.region}:{ctx.target.account_id}:{noun}/{actual}"
     handle = TemplateHandle(ctx, lifecycle, bundle.kind, actual, logical_name=logical, bundle=bundle)
@@ -78,48 +143,73 @@ def publish_template(
     params: dict[str, Any] = {"name": actual, "displayName": logical[:100]}
     if description:
         params["description"] = description
-    if bundle.kind == ENVIRONMENT:
-        created = ctx.proton.create_environment_template(**params)["environmentTemplate"]
-    else:
-        if not bundle.has_pipeline:
-            params["pipelineProvisioning"] = "CUSTOMER_MANAGED"
-        created = ctx.proton.create_service_template(**params)["serviceTemplate"]
+    with client_errors(f"creating the {bundle.kind} template {actual}"):
+        if bundle.kind == ENVIRONMENT:
+            created = ctx.proton.create_environment_template(**params)["environmentTemplate"]
+        else:
+            if not bundle.has_pipeline:
+                params["pipelineProvisioning"] = "CUSTOMER_MANAGED"
+            created = ctx.proton.create_service_template(**params)["serviceTemplate"]
     handle.template_arn = created["arn"]
     entry.arn = created["arn"]
     lifecycle.templates[(str(bundle.path), logical, actual)] = handle
-    _register_version(handle, bundle, None, compatible)
+    if bundle.kind == SERVICE:
+        handle.compatible_environments = _compatible(lifecycle, bundle, compatible)
+        handle.compatibility_given = compatible is not None
+    _register_version(handle, bundle, None)
     return handle
 
 
-def publish_version(template: TemplateHandle, path: Any, *, new_major: bool, lint: bool) -> TemplateHandle:
+def publish_version(
+    template: TemplateHandle, path: Any, *, new_major: bool, lint: bool, compatible: Any = None
+) -> TemplateHandle:
+    """Another version of ``template``'s template; it keeps the template's compatible environments
+    (given with ``compatible=`` or read from the registration file) unless given new ones, or unless
+    the new bundle's own registration file names others."""
     __tracebackhide__ = True
     ctx = template.ctx
     bundle = bundle_upload.locate(path) if path is not None else template.bundle
+    if bundle.kind != template.kind:
+        raise ValueError(f"{bundle.path} is a {bundle.kind} bundle, not a {template.kind} bundle like {template!r}")
     if lint:
         ctx.lint_gate.check(bundle)
     handle = TemplateHandle(
         ctx, template.lifecycle, template.kind, template.name, logical_name=template.logical_name, bundle=bundle
     )
     handle.template_arn = template.template_arn
-    _register_version(handle, bundle, None if new_major else template.major, None)
+    handle.is_version = True
+    if template.kind == SERVICE:
+        if compatible is not None:
+            handle.compatible_environments = _compatible(template.lifecycle, bundle, compatible)
+            handle.compatibility_given = True
+        elif bundle is not template.bundle and not template.compatibility_given and bundle.compatible_environments:
+            handle.compatible_environments = _compatible(template.lifecycle, bundle, None)
+        else:
+            handle.compatible_environments = list(template.compatible_environments)
+            handle.compatibility_given = template.compatibility_given
+    _register_version(handle, bundle, None if new_major else template.major)
     return handle
 
 
-def _register_version(handle: TemplateHandle, bundle: LocalBundle, major: str | None, compatible: Any) -> None:
+def _register_version(handle: TemplateHandle, bundle: LocalBundle, major: str | None) -> None:
     __tracebackhide__ = True
     ctx = handle.ctx
+    if handle.kind == SERVICE:
+        _require_compatible(handle, bundle, handle.compatible_environments)
     source = {"s3": bundle_upload.upload(ctx.s3, ctx.bucket(), bundle, handle.name)}
     params: dict[str, Any] = {"templateName": handle.name, "source": source}
     if major is not None:
         params["majorVersion"] = str(major)
-    if handle.kind == ENVIRONMENT:
-        version = ctx.proton.create_environment_template_version(**params)["environmentTemplateVersion"]
-    else:
-        params["compatibleEnvironmentTemplates"] = _compatible(handle.lifecycle, bundle, compatible)
-        if bundle.supported_component_sources:
-            params["supportedComponentSources"] = list(bundle.supported_component_sources)
-        version = ctx.proton.create_service_template_version(**params)["serviceTemplateVersion"]
+    with client_errors(f"registering a version of the {handle.kind} template {handle.name}"):
+        if handle.kind == ENVIRONMENT:
+            version = ctx.proton.create_environment_template_version(**params)["environmentTemplateVersion"]
+        else:
+            params["compatibleEnvironmentTemplates"] = handle.compatible_environments
+            if bundle.supported_component_sources:
+                params["supportedComponentSources"] = list(bundle.supported_component_sources)
+            version = ctx.proton.create_service_template_version(**params)["serviceTemplateVersion"]
     handle.major, handle.minor, handle.arn = version["majorVersion"], version["minorVersion"], version["arn"]
+    ctx.bundles[(handle.kind, handle.name, handle.major, handle.minor)] = bundle
     seen = poll(
         ctx,
         handle.describe,
@@ -153,6 +243,7 @@ def create_environment(
     spec: Any = None,
     *,
     name: str | None = None,
+    basename: str | None = None,
     wait: bool = True,
     timeout: float | None = None,
     **extra: Any,
@@ -162,11 +253,8 @@ def create_environment(
     ctx = lifecycle.ctx
     template = _template_for(lifecycle, template, ENVIRONMENT)
     if spec is None:
-        if template.bundle.sample_spec is None:
-            raise ValueError(f"no spec given and {template.bundle.path.parent} has no spec/spec.yaml")
-        spec = template.bundle.sample_spec
-    logical = name or template.logical_name
-    actual = ctx.namer(logical)
+        spec = _default_spec(template.bundle)
+    logical, actual = resource_name(ctx, template.logical_name, name, basename)
     arn = f"arn:aws:proton:{ctx.target.region}:{ctx.target.account_id}:environment/{actual}"
     handle = EnvironmentHandle(ctx, lifecycle, actual, logical, template)
     entry = lifecycle.register(f"environment {actual}", arn, lambda: lc.delete_environment(ctx, actual))
@@ -182,7 +270,8 @@ def create_environment(
     if "codebuildRoleArn" not in extra and "environmentAccountConnectionId" not in extra:
         params["protonServiceRoleArn"] = ctx.service_role_arn
     params.update(extra)
-    ctx.proton.create_environment(**params)
+    with client_errors(f"creating the environment {actual}"):
+        ctx.proton.create_environment(**params)
     return handle._deployed(wait, timeout)
 
 
@@ -193,6 +282,7 @@ def create_service(
     *,
     environments: Any = None,
     name: str | None = None,
+    basename: str | None = None,
     repository: dict[str, str] | None = None,
     wait: bool = True,
     timeout: float | None = None,
@@ -203,12 +293,9 @@ def create_service(
     ctx = lifecycle.ctx
     template = _template_for(lifecycle, template, SERVICE)
     if spec is None:
-        if template.bundle.sample_spec is None:
-            raise ValueError(f"no spec given and {template.bundle.path.parent} has no spec/spec.yaml")
-        spec = template.bundle.sample_spec
+        spec = _default_spec(template.bundle)
     text = service_spec(spec, lifecycle, environments)
-    logical = name or template.logical_name
-    actual = ctx.namer(logical)
+    logical, actual = resource_name(ctx, template.logical_name, name, basename)
     arn = f"arn:aws:proton:{ctx.target.region}:{ctx.target.account_id}:service/{actual}"
     handle = ServiceHandle(ctx, lifecycle, actual, logical, template)
     entry = lifecycle.register(f"service {actual}", arn, lambda: lc.delete_service(ctx, actual))
@@ -228,7 +315,8 @@ def create_service(
         repo.update(repository or {})
         params.update(repo)
     params.update(extra)
-    ctx.proton.create_service(**params)
+    with client_errors(f"creating the service {actual}"):
+        ctx.proton.create_service(**params)
     return handle._deployed(wait, timeout)
 
 
@@ -239,6 +327,7 @@ def create_component(
     instance: Any = None,
     environment: Any = None,
     name: str | None = None,
+    basename: str | None = None,
     lint: bool = True,
     wait: bool = True,
     timeout: float | None = None,
@@ -256,8 +345,7 @@ def create_component(
     manifest = (bundle.path / "manifest.yaml").read_text(encoding="utf-8")
     entries = (yaml.safe_load(manifest) or {}).get("infrastructure", {}).get("templates") or [{}]
     template_file = (bundle.path / entries[0].get("file", "cloudformation.yaml")).read_text(encoding="utf-8")
-    logical = name or bundle.logical_name
-    actual = ctx.namer(logical)
+    logical, actual = resource_name(ctx, bundle.logical_name, name, basename)
     arn = f"arn:aws:proton:{ctx.target.region}:{ctx.target.account_id}:component/{actual}"
     handle = ComponentHandle(ctx, lifecycle, actual, logical)
     entry = lifecycle.register(f"component {actual}", arn, lambda: lc.delete_component(ctx, actual))
@@ -272,7 +360,8 @@ def create_component(
     else:
         raise ValueError("a component is attached to a service instance (instance=) or an environment (environment=)")
     params.update(extra)
-    ctx.proton.create_component(**params)
+    with client_errors(f"creating the component {actual}"):
+        ctx.proton.create_component(**params)
     return handle._deployed(wait, timeout)
 
 

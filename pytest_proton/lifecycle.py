@@ -34,6 +34,8 @@ class Context:
         self._bucket: str | None = None
         self._lock = threading.Lock()
         self.kept: list[tuple[str, str, str]] = []  # (nodeid, label, arn)
+        #: the local bundle of every version published: (kind, template name, major, minor) -> LocalBundle
+        self.bundles: dict[tuple[str, str, str, str], Any] = {}
         self.session: Lifecycle | None = None
 
     @property
@@ -103,7 +105,7 @@ class Lifecycle:
         scope: Lifecycle | None = self
         while scope is not None:
             for handle in reversed(list(scope.templates.values())):
-                if logical in (handle.logical_name, handle.name):
+                if logical in (handle.logical_name, handle.name, handle.bundle.logical_name):
                     return handle
             scope = scope.parent
         return None
