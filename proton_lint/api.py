@@ -86,7 +86,7 @@ def describe_bundle(path: str | Path) -> BundleInfo:
             "no component manifest.yaml"
         )
     bundle = _choose(mine, path)
-    return _describe(_folder(bundle), bundle.kind)  # type: ignore[arg-type]
+    return _describe(_folder(bundle))  # type: ignore[arg-type]
 
 
 def _folder(bundle: Any) -> Path | None:
@@ -105,7 +105,7 @@ def _choose(bundles: list[Any], path: str | Path) -> Any:
     raise BundleNotFound(f"{path} holds {len(bundles)} bundles ({listed}); give the folder of one of them")
 
 
-def _describe(folder: Path, kind: Any) -> BundleInfo:
+def _describe(folder: Path) -> BundleInfo:
     from proton_lint import sync_files
 
     repo, index = _index_for(folder)

@@ -70,8 +70,7 @@ def locate(path: str | Path) -> LocalBundle:
         raise BundleNotFound(str(error)) from None
     if info.kind not in (ENVIRONMENT, SERVICE, COMPONENT):
         raise BundleNotFound(
-            f"{info.path} is neither an environment, a service nor a component bundle (proton-lint check "
-            "says why)"
+            f"{info.path} is neither an environment, a service nor a component bundle (proton-lint check says why)"
         )
     return LocalBundle(
         path=info.path,

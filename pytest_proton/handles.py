@@ -17,6 +17,9 @@ import yaml
 from pytest_proton.errors import DeploymentFailed, WaitTimeout
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pytest_proton.bundle_upload import LocalBundle
     from pytest_proton.lifecycle import Context, Lifecycle
 
 T = TypeVar("T")
@@ -82,6 +85,38 @@ def version_params(deployment_type: str, major: str | None, minor: str | None) -
         if minor is not None:
             params["templateMinorVersion"] = str(minor)
     return params
+
+
+def instance_entry(spec: Any, name: str) -> dict[str, Any]:
+    """A service instance's own block (``name``, ``environment``, ``spec``) from a GetServiceInstance
+    ``spec``: the whole ServiceSpec (what Proton returns) or, as some emulators keep it, the block itself."""
+    document = yaml.safe_load(spec) if isinstance(spec, str) else spec
+    if not isinstance(document, dict):
+        return {}
+    if "instances" in document or document.get("proton") == "ServiceSpec":
+        for entry in document.get("instances") or []:
+            if isinstance(entry, dict) and entry.get("name") == name:
+                return dict(entry)
+        return {}
+    return {key: value for key, value in document.items() if key != "proton"}
+
+
+def with_defaults(ctx: Context, state: dict[str, Any], kind: str, input_key: str, given: Any) -> dict[str, Any]:
+    """``given`` inputs plus the schema's defaults, from the local bundle of the version ``state``
+    (a Get* result) runs; the given inputs alone when the version was not published by this session."""
+    values = dict(given) if isinstance(given, dict) else {}
+    major, minor = str(state.get("templateMajorVersion")), str(state.get("templateMinorVersion"))
+    key = (kind, state.get("templateName", ""), major, minor)
+    bundle = ctx.bundles.get(key)
+    if bundle is None or not (bundle.path / "schema" / "schema.yaml").is_file():
+        return values
+    from proton_lint.spec import resolve_inputs
+
+    document = yaml.safe_load((bundle.path / "schema" / "schema.yaml").read_text(encoding="utf-8")) or {}
+    schema_root = document.get("schema") if isinstance(document, dict) else None
+    if not isinstance(schema_root, dict):
+        return values
+    return resolve_inputs(schema_root, input_key, values)
 
 
 class Handle:
@@ -226,27 +261,46 @@ class Handle:
 
 
 class TemplateHandle:
-    """One published template version: ``name``, ``major``, ``minor``, ``arn``, ``new_version()``."""
+    """One published template version (``proton_template`` and ``new_version()`` return one).
+
+    The handle ``proton_template`` returns stands for the template: its ``delete()`` deletes every
+    version and the template. A handle from ``new_version()`` stands for that version only: its
+    ``delete()`` deletes that version (``is_version`` tells them apart).
+    """
 
     def __init__(
-        self, ctx: Context, lifecycle: Lifecycle, kind: str, name: str, *, logical_name: str, bundle: Any
+        self, ctx: Context, lifecycle: Lifecycle, kind: str, name: str, *, logical_name: str, bundle: LocalBundle
     ) -> None:
         self.ctx = ctx
         self.lifecycle = lifecycle
-        self.kind = kind  # "environment" or "service"
+        #: ``environment`` or ``service``
+        self.kind = kind
+        #: the template's name in Proton
         self.name = name
+        #: the name the test knows it by: ``basename=``/``name=``, else the template folder's name
         self.logical_name = logical_name
+        #: the local bundle this version was made from (``path``, ``kind``, ``specs``, ...)
         self.bundle = bundle
+        #: the version's major and minor version, as Proton numbered them
         self.major = ""
         self.minor = ""
+        #: the ARN of the template version
         self.arn = ""
+        #: the ARN of the template
         self.template_arn = ""
+        #: a service template version's ``compatibleEnvironmentTemplates`` (``templateName``, ``majorVersion``)
+        self.compatible_environments: list[dict[str, str]] = []
+        #: whether ``compatible=`` chose them (kept by later versions) or the registration file did
+        self.compatibility_given = False
+        #: True for a handle from ``new_version()``: ``delete()`` deletes this version only
+        self.is_version = False
 
     def __repr__(self) -> str:
         return f"<TemplateHandle {self.kind} {self.name}:{self.major}.{self.minor}>"
 
     @property
     def version(self) -> str:
+        """``major.minor``."""
         return f"{self.major}.{self.minor}"
 
     @property
@@ -261,27 +315,74 @@ class TemplateHandle:
 
     @property
     def client(self) -> Any:
+        """The boto3 Proton client the handle reads with."""
         return self.ctx.proton
 
     @property
     def status(self) -> str:
+        """The version's status: ``PUBLISHED`` once the factory returns."""
         return self.describe()["status"]
 
-    def new_version(self, path: Any = None, *, major: bool = False, lint: bool = True) -> TemplateHandle:
-        """Register and publish another version (a new minor, or a new major with ``major=True``)
-        from ``path`` (default: the same bundle folder). Returns its handle; it is deleted with the template."""
+    def new_version(
+        self, path: str | Path | None = None, *, major: bool = False, lint: bool = True, compatible: Any = None
+    ) -> TemplateHandle:
+        """Register and publish another version: a new minor of this major, or a new major with
+        ``major=True``, from ``path`` (default: the same bundle folder). A service template version
+        keeps the compatible environments the template was given unless ``compatible=`` gives new
+        ones (or, when they came from the registration file, the new bundle's file names others).
+        Returns the version's handle; the version is deleted with the template, or by its ``delete()``."""
         __tracebackhide__ = True
         from pytest_proton.factories import publish_version
 
-        return publish_version(self, path, new_major=major, lint=lint)
+        return publish_version(self, path, new_major=major, lint=lint, compatible=compatible)
 
-    def delete(self) -> None:
-        """Delete every version and the template now."""
+    def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
+        """A template handle: delete every version and the template now. A version handle (from
+        ``new_version()``): delete that version only. Proton refuses to delete the Recommended
+        version (the highest published minor) while other versions of its major exist."""
+        __tracebackhide__ = True
+        if self.is_version:
+            self._delete_version(wait, timeout)
+            return
         from pytest_proton.lifecycle import delete_template
 
         delete_template(self.ctx, self.kind, self.name)
         self.lifecycle.forget(self)
         self.ctx.hook.pytest_proton_resource_deleted(resource=self)
+
+    def _delete_version(self, wait: bool, timeout: float | None) -> None:
+        __tracebackhide__ = True
+        from pytest_proton.errors import ProtonFixtureError
+
+        remove = getattr(self.client, f"delete_{self._noun}_version")
+        try:
+            remove(templateName=self.name, majorVersion=self.major, minorVersion=self.minor)
+        except Exception as error:
+            if error_code(error) != "ConflictException":
+                raise
+            raise ProtonFixtureError(
+                f"Proton refuses to delete {self.kind} template version {self.name}:{self.version}: "
+                f"{getattr(error, 'response', {}).get('Error', {}).get('Message', error)} "
+                "(delete the template handle to delete every version)"
+            ) from None
+        if wait:
+            poll(
+                self.ctx,
+                self._exists,
+                lambda exists: not exists,
+                timeout or self.lifecycle.timeout,
+                f"the deletion of {self.kind} template version {self.name}:{self.version}",
+            )
+        self.ctx.hook.pytest_proton_resource_deleted(resource=self)
+
+    def _exists(self) -> bool:
+        try:
+            self.describe()
+        except Exception as error:
+            if not_found(error):
+                return False
+            raise
+        return True
 
 
 class EnvironmentHandle(Handle):
@@ -292,7 +393,20 @@ class EnvironmentHandle(Handle):
         self.template = template
 
     def describe(self) -> dict[str, Any]:
+        """GetEnvironment's ``environment``."""
         return self.client.get_environment(name=self.name)["environment"]
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The deployed ``proton: EnvironmentSpec`` document, parsed (GetEnvironment's ``spec``)."""
+        return yaml.safe_load(self.describe().get("spec") or "") or {}
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The environment's resolved inputs: the spec's values, then the schema's defaults."""
+        state = self.describe()
+        given = (yaml.safe_load(state.get("spec") or "") or {}).get("spec")
+        return with_defaults(self.ctx, state, "environment", "environment_input_type", given)
 
     list_stem = "environment"
 
@@ -345,11 +459,26 @@ class ServiceInstanceHandle(Handle):
         return f"service instance '{self.service.name}/{self.name}'"
 
     def describe(self) -> dict[str, Any]:
+        """GetServiceInstance's ``serviceInstance``. Its ``spec`` is the service spec the instance was
+        created or last updated with: the whole ``proton: ServiceSpec`` (see :attr:`spec` for the block)."""
         return self.client.get_service_instance(serviceName=self.service.name, name=self.name)["serviceInstance"]
 
     @property
     def environment_name(self) -> str:
+        """The (actual) name of the environment the instance runs in."""
         return self.describe()["environmentName"]
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """This instance's own block of the service spec: ``name``, ``environment`` and ``spec`` (its inputs)."""
+        return instance_entry(self.describe().get("spec"), self.name)
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The instance's resolved inputs (``service_instance.inputs``): its block's values, then the defaults."""
+        state = self.describe()
+        given = instance_entry(state.get("spec"), self.name).get("spec")
+        return with_defaults(self.ctx, state, "service", "service_input_type", given)
 
     list_stem = "service_instance"
 
@@ -402,7 +531,16 @@ class ServicePipelineHandle(Handle):
         self.service = service
 
     def describe(self) -> dict[str, Any]:
+        """GetService's ``service.pipeline``."""
         return self.client.get_service(name=self.service.name)["service"].get("pipeline") or {}
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The pipeline's resolved inputs (``pipeline.inputs``): the spec's ``pipeline:`` values, then the defaults."""
+        state = self.describe()
+        document = yaml.safe_load(state.get("spec") or "") or {}
+        given = document.get("pipeline") if "instances" in document or "proton" in document else document
+        return with_defaults(self.ctx, state, "service", "pipeline_input_type", given)
 
     list_stem = "service_pipeline"
 
