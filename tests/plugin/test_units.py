@@ -147,7 +147,7 @@ def test_locate_finds_specs_where_the_linter_does(tmp_path: Path, where: str, ex
     assert bundle.sample_spec is not None, where
     assert (
         bundle.sample_spec.name
-        == {"specs": "net-spec.yaml", "spec": "spec.yaml", "named": "dev.yaml"}[where.split()[0]]
+        == {"specs": "net-spec.yaml", "spec": "spec.yaml", "named": "dev.yaml"}[where.split(maxsplit=1)[0]]
     )
 
 
