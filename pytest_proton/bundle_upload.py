@@ -88,24 +88,59 @@ def locate(path: str | Path) -> LocalBundle:
 
 
 class LintGate:
-    """proton-lint's engine, built once, with results remembered by bundle content."""
+    """proton-lint's engine, built once, with results remembered by bundle content.
 
-    def __init__(self, cache_root: Path | None = None) -> None:
-        self.cache_root = cache_root
+    A result is kept in memory for the session and, with a cache folder, in the linter's result
+    cache under a key of the bundle's files, its sample specs and the tool versions: a re-run of an
+    unchanged bundle neither builds the rule registry nor imports cfn-lint.
+    """
+
+    def __init__(self, cache_root: Path | None = None, cache_dir: Path | None = None) -> None:
+        self.cache_root = cache_root  # None: no cache
+        self.cache_dir = cache_dir  # the cache folder itself (None: proton_lint's default for cache_root)
         self._linter: Any = None
+        self._store: Any = None
         self._results: dict[str, str | None] = {}
         self._lock = threading.Lock()
 
     def check(self, bundle: LocalBundle) -> None:
         """Raise LintGateError with the text report when the bundle has error-level findings."""
         __tracebackhide__ = True
-        key = bundle.digest()
+        key = self._key(bundle)
         with self._lock:
             if key not in self._results:
-                self._results[key] = self._lint(bundle)
+                self._results[key] = self._remembered(key, bundle)
             report = self._results[key]
         if report is not None:
             raise LintGateError(report)
+
+    def _key(self, bundle: LocalBundle) -> str:
+        """What the gate's verdict depends on: the bundle, its specs and samples, the tools and rule plugins."""
+        from proton_lint import cache
+
+        inputs = sorted(str(p) for p in (*bundle.specs, *bundle.input_samples))
+        return cache.digest(
+            "gate-v1",
+            cache.tool_versions(),
+            _rule_plugins(),
+            bundle.digest(),
+            *inputs,
+            *cache.file_hashes(inputs).values(),
+        )
+
+    def _remembered(self, key: str, bundle: LocalBundle) -> str | None:
+        if self.cache_root is None:
+            return self._lint(bundle)
+        if self._store is None:
+            from proton_lint.cache import ResultCache
+
+            self._store = ResultCache(self.cache_root, self.cache_dir)
+        stored = self._store.get("gate", key)
+        if isinstance(stored, dict) and "report" in stored:
+            return stored["report"]
+        report = self._lint(bundle)
+        self._store.put("gate", key, {"report": report})
+        return report
 
     def _lint(self, bundle: LocalBundle) -> str | None:
         from proton_lint.engine import Linter, LintOptions
@@ -114,7 +149,7 @@ class LintGate:
         from proton_lint.reporters.text import TextReporter
 
         if self._linter is None:
-            self._linter = Linter(LintOptions(cache_root=self.cache_root))
+            self._linter = Linter(LintOptions(cache_root=self.cache_root, cache_dir=self.cache_dir))
         result = self._linter.run([bundle.path])
         errors = [f for f in result.findings if f.severity >= Severity.ERROR]
         if not errors:
@@ -126,6 +161,14 @@ class LintGate:
             f"{'s' if len(errors) != 1 else ''}); fix them, or pass lint=False to publish it anyway:\n\n"
             + stream.getvalue()
         )
+
+
+def _rule_plugins() -> str:
+    """The installed rule plugins (``proton_lint`` entry points) and their versions."""
+    from importlib.metadata import entry_points
+
+    found = entry_points(group="proton_lint")  # proton_lint.plugins.ENTRY_POINT_GROUP (a heavy import)
+    return ";".join(sorted(f"{ep.name}={ep.value}@{ep.dist.version if ep.dist else ''}" for ep in found))
 
 
 def archive(bundle: LocalBundle) -> bytes:

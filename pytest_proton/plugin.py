@@ -14,7 +14,7 @@ option                             ini key                       meaning
 ``--proton-timeout``               ``proton_timeout``            seconds to wait for a deployment
 ``--proton-service-role-arn``      ``proton_service_role_arn``   role for CreateEnvironment
 ``--proton-bucket``                ``proton_bucket``             existing bucket for bundles (else made)
-``--proton-no-lint-cache``         ``proton_lint_cache``         lint results cached in .proton-lint-cache/
+``--proton-no-lint-cache``         ``proton_lint_cache``         lint results cached in .pytest_cache/d/proton-lint
 =================================  ============================  =========================================
 
 Marker: ``@pytest.mark.proton(timeout=None, targets=None)``; tests that use a Proton fixture get it
@@ -23,7 +23,9 @@ automatically, so ``-m "not proton"`` deselects them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,9 +77,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--proton-no-lint-cache",
         dest="proton_no_lint_cache",
         action="store_true",
-        help="do not keep the lint gate's results in .proton-lint-cache/ (ini: proton_lint_cache = false)",
+        help="do not keep the lint gate's results (ini: proton_lint_cache = false)",
     )
-    parser.addini("proton_lint_cache", "keep lint results in <rootdir>/.proton-lint-cache/", type="bool", default=True)
+    parser.addini(
+        "proton_lint_cache",
+        "keep lint results in pytest's cache folder (.pytest_cache/d/proton-lint; $PROTON_LINT_CACHE_DIR wins)",
+        type="bool",
+        default=True,
+    )
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -213,6 +220,21 @@ def _proton_controls_reset(request: pytest.FixtureRequest) -> Iterator[None]:
         controls.reset()
 
 
+def _lint_cache_dir(config: pytest.Config) -> Path | None:
+    """Where the lint gate keeps its results: ``$PROTON_LINT_CACHE_DIR`` if set, else pytest's cache
+    folder (``.pytest_cache/d/proton-lint``, which git ignores), else ``<rootdir>/.proton-lint-cache``
+    (it holds a ``.gitignore`` of ``*``) when the cacheprovider plugin is off."""
+    if os.environ.get("PROTON_LINT_CACHE_DIR"):
+        return None  # proton_lint.cache reads it
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return None
+    try:
+        return Path(cache.mkdir("proton-lint"))
+    except OSError:
+        return None
+
+
 @pytest.fixture(scope="session")
 def proton_session(request: pytest.FixtureRequest, proton_target: Any) -> Iterator[Any]:
     """The session's lifecycle: what the ``*_factory`` fixtures make lives until the session ends."""
@@ -222,7 +244,13 @@ def proton_session(request: pytest.FixtureRequest, proton_target: Any) -> Iterat
     config = request.config
     settings = config.stash[SETTINGS_KEY]
     workerinput = getattr(config, "workerinput", None) or {}
-    ctx = Context(proton_target, config.hook, Namer(run_token(workerinput.get("testrunuid"))), settings)
+    ctx = Context(
+        proton_target,
+        config.hook,
+        Namer(run_token(workerinput.get("testrunuid"))),
+        settings,
+        lint_cache_dir=_lint_cache_dir(config) if settings.lint_cache_root is not None else None,
+    )
     session = Lifecycle(ctx, "the session", timeout=proton_target.timeout)
     ctx.session = session
     config.stash[CONTEXT_KEY] = ctx

@@ -1,7 +1,8 @@
 """Reading a rendered CloudFormation template before it is deployed, and standing in for what moto lacks.
 
-:func:`parse` reads the rendered text with cfn-lint's decoder (YAML or JSON, short-form tags such as
-``!Ref`` and ``!GetAtt``); a template that does not parse is a :class:`TemplateError` at its line.
+:func:`parse` reads the rendered text (YAML or JSON, short-form tags such as ``!Ref`` and ``!GetAtt``)
+with :mod:`.cfn_yaml`, not cfn-lint's decoder, whose import alone takes seconds; a template that does
+not parse is a :class:`TemplateError` at its line.
 
 :func:`stand_in` handles resource types that moto's CloudFormation cannot create. moto skips them
 with a warning and then fails on any ``!GetAtt`` to them, so the emulator (a documented choice):
@@ -47,6 +48,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 
@@ -75,14 +77,14 @@ def moto_types() -> frozenset[str]:
 
 def parse(text: str) -> dict[str, Any]:
     """The template as data; TemplateError (with the rendered line) when it is not a template."""
-    from cfnlint.decode import decode_str
+    from pytest_proton.emulator.provisioners import cfn_yaml
 
-    template, matches = decode_str(text)
-    if matches or template is None:
-        first = matches[0] if matches else None
-        message = first.message if first is not None else "the template is empty"
-        line = getattr(first, "linenumber", None) if first is not None else None
-        raise TemplateError(f"the rendered template is not valid YAML: {message}", line)
+    try:
+        template = cfn_yaml.load(text)
+    except cfn_yaml.CfnYamlError as error:
+        raise TemplateError(f"the rendered template is not valid YAML: {error.message}", error.line) from None
+    if template is None:
+        raise TemplateError("the rendered template is not valid YAML: the template is empty")
     if not isinstance(template, dict):
         raise TemplateError("the rendered template is not a mapping")
     resources = template.get("Resources")
@@ -258,9 +260,68 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _FALLBACK_REGION = "us-east-1"
 
 
+@lru_cache(maxsize=1)
+def _cfnlint_schemas() -> Path | None:
+    """cfn-lint's ``data/schemas`` folder, found without importing cfn-lint (which takes seconds)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("cfnlint")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        folder = Path(location) / "data" / "schemas"
+        if (folder / "providers").is_dir() and (folder / "resources").is_dir():
+            return folder
+    return None
+
+
+@lru_cache(maxsize=32)
+def _region_types(region: str) -> dict[str, str] | None:
+    """cfn-lint's ``providers/<region>.py`` table of resource type -> schema file, read as data."""
+    import ast
+
+    folder = _cfnlint_schemas()
+    if folder is None:
+        return None
+    try:
+        tree = ast.parse((folder / "providers" / f"{region.replace('-', '_')}.py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return None
+    for node in tree.body:
+        target = (
+            node.target
+            if isinstance(node, ast.AnnAssign)
+            else (node.targets[0] if isinstance(node, ast.Assign) else None)
+        )
+        if isinstance(target, ast.Name) and target.id == "types" and node.value is not None:  # type: ignore[union-attr]
+            value = ast.literal_eval(node.value)  # type: ignore[union-attr]
+            return value if isinstance(value, dict) else None
+    return None
+
+
+def _schema_file(region: str, type_name: str) -> dict[str, Any] | None:
+    table = _region_types(region)
+    folder = _cfnlint_schemas()
+    if table is None or folder is None or type_name not in table:
+        return None
+    try:
+        return dict(json.loads((folder / "resources" / f"{table[type_name]}.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
 @lru_cache(maxsize=512)
 def _schema(region: str, type_name: str) -> dict[str, Any] | None:
-    """The CloudFormation provider schema of ``type_name`` (cfn-lint's copy), None when it has none."""
+    """The CloudFormation provider schema of ``type_name`` (cfn-lint's copy), None when it has none.
+
+    Read from cfn-lint's data files directly; cfn-lint's schema manager (and its import) only when
+    they are not where this cfn-lint version keeps them."""
+    if _cfnlint_schemas() is not None:
+        for where in (region, _FALLBACK_REGION):
+            found = _schema_file(where, type_name)
+            if found is not None:
+                return found
+        if _region_types(region) is not None:
+            return None
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
     for where in (region, _FALLBACK_REGION):
