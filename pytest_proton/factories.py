@@ -18,7 +18,14 @@ from pytest_proton import bundle_upload
 from pytest_proton import lifecycle as lc
 from pytest_proton.bundle_upload import ENVIRONMENT, SERVICE, LocalBundle
 from pytest_proton.errors import InvalidRequest, RegistrationFailed
-from pytest_proton.handles import ComponentHandle, EnvironmentHandle, ServiceHandle, TemplateHandle, poll
+from pytest_proton.handles import (
+    ComponentHandle,
+    EnvironmentHandle,
+    ServiceHandle,
+    ServiceInstanceHandle,
+    TemplateHandle,
+    poll,
+)
 from pytest_proton.specs import environment_spec, sample_inputs, service_spec
 
 #: repository settings a service with a pipeline needs; an emulator does not check them
@@ -374,7 +381,7 @@ class _Factory:
 
 
 class TemplateFactory(_Factory):
-    """``proton_template(path, *, name=None, lint=True, compatible=None)`` -> TemplateHandle.
+    """``proton_template`` and ``proton_template_factory``: publish a template from a bundle folder.
 
     The session factory publishes a folder once: the same path and arguments give the same handle.
     """
@@ -383,8 +390,37 @@ class TemplateFactory(_Factory):
         super().__init__(lifecycle)
         self._memo: dict[Any, TemplateHandle] | None = {} if memo else None
 
-    def __call__(self, path: str | Path, **options: Any) -> TemplateHandle:
+    def __call__(
+        self,
+        path: str | Path,
+        *,
+        name: str | None = None,
+        basename: str | None = None,
+        lint: bool = True,
+        compatible: Any = None,
+        description: str | None = None,
+    ) -> TemplateHandle:
+        """Lint the bundle, archive and upload it, create the template and its first version, wait
+        until it is registered, publish it.
+
+        :param path: a bundle folder (``vpc-env/v1``) or a template folder holding ``v1/``, ``v2/``
+            (the highest is taken).
+        :param name: the template's exact name (no suffix; uniqueness is then the test's business).
+        :param basename: the readable part of a unique name (default: the template folder's name).
+        :param lint: run proton-lint first and fail on error-level findings (``False``: skip).
+        :param compatible: a service template's compatible environment templates: handles,
+            ``"name:major"`` strings or ``(handle or name, major)`` pairs (default: the bundle's
+            ``.template-registration.yaml`` or ``.compatible-envs``).
+        :param description: the template's description.
+        """
         __tracebackhide__ = True
+        options = {
+            "name": name,
+            "basename": basename,
+            "lint": lint,
+            "compatible": compatible,
+            "description": description,
+        }
         if self._memo is None:
             return publish_template(self.lifecycle, path, **options)
         key = (str(bundle_upload.locate(path).path), repr(sorted(options.items())))
@@ -395,24 +431,122 @@ class TemplateFactory(_Factory):
 
 
 class EnvironmentFactory(_Factory):
-    """``proton_env(template, spec=None, *, name=None, wait=True, timeout=None, **CreateEnvironment params)``."""
+    """``proton_env`` and ``proton_env_factory``: CreateEnvironment."""
 
-    def __call__(self, template: Any, spec: Any = None, **options: Any) -> EnvironmentHandle:
+    def __call__(
+        self,
+        template: TemplateHandle | str | Path,
+        spec: Any = None,
+        *,
+        name: str | None = None,
+        basename: str | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+        **params: Any,
+    ) -> EnvironmentHandle:
+        """Create an environment and wait until it is deployed.
+
+        :param template: an environment template handle, or a bundle folder (published first).
+        :param spec: a path, YAML text or a dict (a dict without ``proton:`` holds the inputs);
+            default: the linter's first sample spec for the bundle.
+        :param name: the environment's exact name (no suffix).
+        :param basename: the readable part of a unique name (default: the template's); service specs
+            name environments by it.
+        :param wait: wait until the deployment settles (``DeploymentFailed`` when it fails).
+        :param timeout: seconds to wait (default: ``--proton-timeout``).
+        :param params: more CreateEnvironment members (``codebuildRoleArn``, ``tags``, ...).
+        """
         __tracebackhide__ = True
-        return create_environment(self.lifecycle, template, spec, **options)
+        return create_environment(
+            self.lifecycle, template, spec, name=name, basename=basename, wait=wait, timeout=timeout, **params
+        )
 
 
 class ServiceFactory(_Factory):
-    """``proton_service(template, spec=None, *, environments=None, name=None, repository=None, wait=True)``."""
+    """``proton_service`` and ``proton_service_factory``: CreateService."""
 
-    def __call__(self, template: Any, spec: Any = None, **options: Any) -> ServiceHandle:
+    def __call__(
+        self,
+        template: TemplateHandle | str | Path,
+        spec: Any = None,
+        *,
+        environments: Any = None,
+        name: str | None = None,
+        basename: str | None = None,
+        repository: dict[str, str] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+        **params: Any,
+    ) -> ServiceHandle:
+        """Create a service (its instances and pipeline) and wait until every part is deployed.
+
+        :param template: a service template handle, or a bundle folder (published first).
+        :param spec: a path, YAML text or a dict (``instances``, ``pipeline``); default: the
+            linter's first sample spec for the bundle.
+        :param environments: where the spec's instances go: one environment handle for all, a list
+            matched by logical name, or ``{spec name: handle or name}``; default: the environments
+            this test (or the session) made with the names the spec uses.
+        :param name: the service's exact name (no suffix).
+        :param basename: the readable part of a unique name (default: the template's).
+        :param repository: ``repositoryConnectionArn``, ``repositoryId``, ``branchName`` for a
+            template with a pipeline (placeholders by default, which the emulator accepts).
+        :param wait: wait until every deployment settles.
+        :param timeout: seconds to wait (default: ``--proton-timeout``).
+        :param params: more CreateService members (``description``, ``tags``, ...).
+        """
         __tracebackhide__ = True
-        return create_service(self.lifecycle, template, spec, **options)
+        return create_service(
+            self.lifecycle,
+            template,
+            spec,
+            environments=environments,
+            name=name,
+            basename=basename,
+            repository=repository,
+            wait=wait,
+            timeout=timeout,
+            **params,
+        )
 
 
 class ComponentFactory(_Factory):
-    """``proton_component(path, *, instance=None, environment=None, name=None, lint=True, wait=True)``."""
+    """``proton_component`` and ``proton_component_factory``: CreateComponent (directly defined)."""
 
-    def __call__(self, path: str | Path, **options: Any) -> ComponentHandle:
+    def __call__(
+        self,
+        path: str | Path,
+        *,
+        instance: ServiceInstanceHandle | None = None,
+        environment: EnvironmentHandle | str | None = None,
+        name: str | None = None,
+        basename: str | None = None,
+        lint: bool = True,
+        wait: bool = True,
+        timeout: float | None = None,
+        **params: Any,
+    ) -> ComponentHandle:
+        """Create a component from a folder with ``manifest.yaml`` and its template file.
+
+        :param path: the component folder.
+        :param instance: the service instance handle to attach it to.
+        :param environment: or the environment (handle or name) to attach it to.
+        :param name: the component's exact name (no suffix).
+        :param basename: the readable part of a unique name (default: the folder's name).
+        :param lint: run proton-lint first and fail on error-level findings.
+        :param wait: wait until the deployment settles.
+        :param timeout: seconds to wait (default: ``--proton-timeout``).
+        :param params: more CreateComponent members (``description``, ``tags``, ...).
+        """
         __tracebackhide__ = True
-        return create_component(self.lifecycle, path, **options)
+        return create_component(
+            self.lifecycle,
+            path,
+            instance=instance,
+            environment=environment,
+            name=name,
+            basename=basename,
+            lint=lint,
+            wait=wait,
+            timeout=timeout,
+            **params,
+        )

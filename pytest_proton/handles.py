@@ -126,35 +126,44 @@ class Handle:
 
     def __init__(self, ctx: Context, lifecycle: Lifecycle, name: str, logical_name: str) -> None:
         self.ctx = ctx
+        #: the scope (test or session) whose teardown deletes the resource
         self.lifecycle = lifecycle
+        #: the resource's name in Proton (``basename`` plus the unique suffix, or ``name=`` exactly)
         self.name = name
+        #: the name the test knows it by (``basename=``/``name=``, else the template's): service specs use it
         self.logical_name = logical_name
         self._arn: str | None = None
 
     # reading ----------------------------------------------------------------------------------
     @property
     def client(self) -> Any:
+        """The boto3 Proton client the handle reads with."""
         return self.ctx.proton
 
     @property
     def timeout(self) -> float:
+        """Seconds ``wait()`` waits by default (``--proton-timeout`` or the marker's ``timeout``)."""
         return self.lifecycle.timeout
 
     def describe(self) -> dict[str, Any]:
+        """The resource as the Get* call returns it, read now."""
         raise NotImplementedError
 
     @property
     def arn(self) -> str:
+        """The resource's ARN."""
         if self._arn is None:
             self._arn = self.describe()["arn"]
         return self._arn
 
     @property
     def status(self) -> str:
+        """The ``deploymentStatus``: ``IN_PROGRESS``, ``SUCCEEDED``, ``FAILED``, ``CANCELLED``, ..."""
         return self.describe().get("deploymentStatus", "")
 
     @property
     def status_message(self) -> str | None:
+        """The ``deploymentStatusMessage`` (why a deployment failed)."""
         return self.describe().get("deploymentStatusMessage")
 
     #: the stem of the resource's List*Outputs / List*ProvisionedResources (None: it has neither)
@@ -166,6 +175,7 @@ class Handle:
 
     @property
     def outputs(self) -> dict[str, str]:
+        """The deployment's outputs as ``{key: valueString}`` (List*Outputs)."""
         if self.list_stem is None:
             return {}
         method = getattr(self.client, f"list_{self.list_stem}_outputs")
@@ -173,6 +183,7 @@ class Handle:
 
     @property
     def provisioned_resources(self) -> list[dict[str, Any]]:
+        """List*ProvisionedResources: ``name``, ``identifier``, ``provisioningEngine`` of each."""
         if self.list_stem is None:
             return []
         method = getattr(self.client, f"list_{self.list_stem}_provisioned_resources")
@@ -183,6 +194,7 @@ class Handle:
 
     @property
     def label(self) -> str:
+        """How messages name the resource: ``environment 'vpc-env-k3f00001'``."""
         return f"{self.kind} '{self.name}'"
 
     # waiting ----------------------------------------------------------------------------------
@@ -330,7 +342,13 @@ class TemplateHandle:
         ``major=True``, from ``path`` (default: the same bundle folder). A service template version
         keeps the compatible environments the template was given unless ``compatible=`` gives new
         ones (or, when they came from the registration file, the new bundle's file names others).
-        Returns the version's handle; the version is deleted with the template, or by its ``delete()``."""
+        Returns the version's handle; the version is deleted with the template, or by its ``delete()``.
+
+        :param path: the bundle folder of the new version (default: this version's folder).
+        :param major: ``True``: register a new major version instead of a new minor.
+        :param lint: run proton-lint first and fail on error-level findings.
+        :param compatible: new compatible environment templates, as for ``proton_template``.
+        """
         __tracebackhide__ = True
         from pytest_proton.factories import publish_version
 
@@ -386,10 +404,13 @@ class TemplateHandle:
 
 
 class EnvironmentHandle(Handle):
+    """An environment (``proton_env``)."""
+
     kind = "environment"
 
     def __init__(self, ctx: Context, lifecycle: Lifecycle, name: str, logical_name: str, template: Any) -> None:
         super().__init__(ctx, lifecycle, name, logical_name)
+        #: the TemplateHandle it was created from
         self.template = template
 
     def describe(self) -> dict[str, Any]:
@@ -411,6 +432,7 @@ class EnvironmentHandle(Handle):
     list_stem = "environment"
 
     def list_ids(self) -> dict[str, str]:
+        """``environmentName``."""
         return {"environmentName": self.name}
 
     def update(
@@ -440,6 +462,7 @@ class EnvironmentHandle(Handle):
         return self._cancelled(wait, timeout)
 
     def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
+        """DeleteEnvironment now (and wait until it is gone); teardown then has nothing left to do."""
         __tracebackhide__ = True
         self.client.delete_environment(name=self.name)
         if wait:
@@ -448,14 +471,18 @@ class EnvironmentHandle(Handle):
 
 
 class ServiceInstanceHandle(Handle):
+    """A service instance (``service.instances[name]``)."""
+
     kind = "service_instance"
 
     def __init__(self, ctx: Context, lifecycle: Lifecycle, service: ServiceHandle, name: str) -> None:
         super().__init__(ctx, lifecycle, name, name)
+        #: the ServiceHandle it belongs to
         self.service = service
 
     @property
     def label(self) -> str:
+        """How messages name the instance: ``service instance 'service/instance'``."""
         return f"service instance '{self.service.name}/{self.name}'"
 
     def describe(self) -> dict[str, Any]:
@@ -483,6 +510,7 @@ class ServiceInstanceHandle(Handle):
     list_stem = "service_instance"
 
     def list_ids(self) -> dict[str, str]:
+        """``serviceName`` and ``serviceInstanceName``."""
         return {"serviceName": self.service.name, "serviceInstanceName": self.name}
 
     def update(
@@ -519,15 +547,19 @@ class ServiceInstanceHandle(Handle):
         return yaml.safe_dump(document, sort_keys=False)
 
     def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ServiceInstanceHandle:
+        """Cancel the instance's deployment in progress (CANCELLING, then CANCELLED or whatever it ended as)."""
         self.client.cancel_service_instance_deployment(serviceName=self.service.name, serviceInstanceName=self.name)
         return self._cancelled(wait, timeout)
 
 
 class ServicePipelineHandle(Handle):
+    """A service's pipeline (``service.pipeline``)."""
+
     kind = "service_pipeline"
 
     def __init__(self, ctx: Context, lifecycle: Lifecycle, service: ServiceHandle) -> None:
         super().__init__(ctx, lifecycle, f"{service.name}/pipeline", "pipeline")
+        #: the ServiceHandle it belongs to
         self.service = service
 
     def describe(self) -> dict[str, Any]:
@@ -545,6 +577,7 @@ class ServicePipelineHandle(Handle):
     list_stem = "service_pipeline"
 
     def list_ids(self) -> dict[str, str]:
+        """``serviceName``."""
         return {"serviceName": self.service.name}
 
     def update(
@@ -570,6 +603,7 @@ class ServicePipelineHandle(Handle):
         return self._deployed(wait, timeout)
 
     def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ServicePipelineHandle:
+        """Cancel the pipeline's deployment in progress."""
         self.client.cancel_service_pipeline_deployment(serviceName=self.service.name)
         return self._cancelled(wait, timeout)
 
@@ -578,13 +612,17 @@ SERVICE_FAILED_MARK = "FAILED"
 
 
 class ServiceHandle(Handle):
+    """A service (``proton_service``): its instances and pipeline have handles of their own."""
+
     kind = "service"
 
     def __init__(self, ctx: Context, lifecycle: Lifecycle, name: str, logical_name: str, template: Any) -> None:
         super().__init__(ctx, lifecycle, name, logical_name)
+        #: the TemplateHandle it was created from
         self.template = template
 
     def describe(self) -> dict[str, Any]:
+        """GetService's ``service`` (its ``spec`` is the whole ServiceSpec)."""
         return self.client.get_service(name=self.name)["service"]
 
     def spec_document(self) -> dict[str, Any]:
@@ -593,19 +631,23 @@ class ServiceHandle(Handle):
 
     @property
     def status(self) -> str:
+        """The service's ``status``: ``ACTIVE``, ``CREATE_FAILED_CLEANUP_COMPLETE``, ..."""
         return self.describe().get("status", "")
 
     @property
     def status_message(self) -> str | None:
+        """The service's ``statusMessage``."""
         return self.describe().get("statusMessage")
 
     @property
     def instances(self) -> dict[str, ServiceInstanceHandle]:
+        """The service's instances by name (ListServiceInstances), as handles."""
         found = collect(self.client.list_service_instances, "serviceInstances", serviceName=self.name)
         return {i["name"]: ServiceInstanceHandle(self.ctx, self.lifecycle, self, i["name"]) for i in found}
 
     @property
     def pipeline(self) -> ServicePipelineHandle | None:
+        """The pipeline's handle; None for a template without one."""
         if not self.describe().get("pipeline"):
             return None
         return ServicePipelineHandle(self.ctx, self.lifecycle, self)
@@ -682,6 +724,7 @@ class ServiceHandle(Handle):
         return self._cancelled(wait, timeout)
 
     def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
+        """DeleteService now (its instances and pipeline go with it) and wait until it is gone."""
         __tracebackhide__ = True
         self.client.delete_service(name=self.name)
         if wait:
@@ -690,14 +733,18 @@ class ServiceHandle(Handle):
 
 
 class ComponentHandle(Handle):
+    """A directly defined component (``proton_component``)."""
+
     kind = "component"
 
     def describe(self) -> dict[str, Any]:
+        """GetComponent's ``component``."""
         return self.client.get_component(name=self.name)["component"]
 
     list_stem = "component"
 
     def list_ids(self) -> dict[str, str]:
+        """``componentName``."""
         return {"componentName": self.name}
 
     def update(
@@ -709,6 +756,8 @@ class ComponentHandle(Handle):
         wait: bool = True,
         timeout: float | None = None,
     ) -> ComponentHandle:
+        """UpdateComponent (``CURRENT_VERSION``) with a new template file, manifest and/or service spec
+        (texts, as CreateComponent takes them)."""
         __tracebackhide__ = True
         params: dict[str, Any] = {"name": self.name, "deploymentType": "CURRENT_VERSION"}
         if template_file is not None:
@@ -721,6 +770,7 @@ class ComponentHandle(Handle):
         return self._deployed(wait, timeout)
 
     def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ComponentHandle:
+        """Cancel the component's deployment in progress."""
         self.client.cancel_component_deployment(componentName=self.name)
         return self._cancelled(wait, timeout)
 

@@ -26,12 +26,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_proton import hooks
 from pytest_proton.targets import PROVISIONERS, TARGETS, Settings
+
+if TYPE_CHECKING:
+    from pytest_proton.controls import ProtonControls
+    from pytest_proton.factories import ComponentFactory, EnvironmentFactory, ServiceFactory, TemplateFactory
+    from pytest_proton.lifecycle import Lifecycle
+    from pytest_proton.targets import Target
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 CONTROLS_KEY = pytest.StashKey[Any]()
@@ -133,6 +139,20 @@ def pytest_configure(config: pytest.Config) -> None:
     except RealAccountRefused as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[SETTINGS_KEY] = settings
+    # getoption() answers the resolved values (command line, else ini, else default), not None
+    for option, value in (
+        ("proton_target", settings.target),
+        ("proton_region", settings.region),
+        ("proton_provisioner", settings.provisioner),
+        ("proton_timeout", settings.timeout),
+    ):
+        setattr(config.option, option, value)
+
+
+def proton_settings(config: pytest.Config) -> Settings:
+    """The run's resolved settings (``target``, ``region``, ``provisioner``, ``timeout``, ...), for a
+    ``conftest.py`` hook that has no fixture to ask: ``proton_settings(config).target``."""
+    return config.stash[SETTINGS_KEY]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -173,8 +193,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 @pytest.fixture(scope="session")
-def proton_target(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Where Proton calls go (``--proton-target``): ``.client(service)``, ``.region``, ``.account_id``."""
+def proton_target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The resolved target, started: ``.name`` (``moto``, ``server`` or ``endpoint``, whatever chose it:
+    option, ini or default), ``.client(service)``, ``.region``, ``.account_id``, ``.endpoint_url``
+    (None in-process), ``.emulated``, ``.timeout``."""
     from pytest_proton.errors import RealAccountRefused
     from pytest_proton.targets import make_target
 
@@ -190,13 +212,13 @@ def proton_target(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def proton_client(proton_target: Any) -> Any:
+def proton_client(proton_target: Target) -> Any:
     """A boto3 Proton client for the target."""
     return proton_target.client("proton")
 
 
 @pytest.fixture(scope="session")
-def proton_controls(request: pytest.FixtureRequest, proton_target: Any) -> Iterator[Any]:
+def proton_controls(request: pytest.FixtureRequest, proton_target: Target) -> Iterator[ProtonControls]:
     """The emulator's controls: ``fail_next(message)``, ``hold()``/``release()``/``holding()``,
     ``advance_clock(hours=1)``. Undone after each test. Skips the test on a real AWS endpoint."""
     from pytest_proton.controls import ProtonControls
@@ -236,7 +258,7 @@ def _lint_cache_dir(config: pytest.Config) -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def proton_session(request: pytest.FixtureRequest, proton_target: Any) -> Iterator[Any]:
+def proton_session(request: pytest.FixtureRequest, proton_target: Target) -> Iterator[Lifecycle]:
     """The session's lifecycle: what the ``*_factory`` fixtures make lives until the session ends."""
     from pytest_proton.lifecycle import Context, Lifecycle
     from pytest_proton.naming import Namer, run_token
@@ -262,7 +284,7 @@ def proton_session(request: pytest.FixtureRequest, proton_target: Any) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def proton_template_factory(proton_session: Any) -> Any:
+def proton_template_factory(proton_session: Lifecycle) -> TemplateFactory:
     """Session-scoped ``proton_template``: publishes each folder once per session."""
     from pytest_proton.factories import TemplateFactory
 
@@ -270,7 +292,7 @@ def proton_template_factory(proton_session: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def proton_env_factory(proton_session: Any) -> Any:
+def proton_env_factory(proton_session: Lifecycle) -> EnvironmentFactory:
     """Session-scoped ``proton_env``: environments shared by several tests (or a module)."""
     from pytest_proton.factories import EnvironmentFactory
 
@@ -278,7 +300,7 @@ def proton_env_factory(proton_session: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def proton_service_factory(proton_session: Any) -> Any:
+def proton_service_factory(proton_session: Lifecycle) -> ServiceFactory:
     """Session-scoped ``proton_service``: services shared by several tests (or a module)."""
     from pytest_proton.factories import ServiceFactory
 
@@ -286,7 +308,7 @@ def proton_service_factory(proton_session: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def proton_component_factory(proton_session: Any) -> Any:
+def proton_component_factory(proton_session: Lifecycle) -> ComponentFactory:
     """Session-scoped ``proton_component``."""
     from pytest_proton.factories import ComponentFactory
 
@@ -294,7 +316,7 @@ def proton_component_factory(proton_session: Any) -> Any:
 
 
 @pytest.fixture
-def proton_lifecycle(request: pytest.FixtureRequest, proton_session: Any) -> Iterator[Any]:
+def proton_lifecycle(request: pytest.FixtureRequest, proton_session: Lifecycle) -> Iterator[Lifecycle]:
     """This test's lifecycle: its resources are deleted when it ends (kept with --proton-keep-failed)."""
     from pytest_proton.lifecycle import Lifecycle
 
@@ -316,33 +338,37 @@ def proton_lifecycle(request: pytest.FixtureRequest, proton_session: Any) -> Ite
 
 
 @pytest.fixture
-def proton_template(proton_lifecycle: Any) -> Any:
-    """``proton_template(path, *, name=None, lint=True, compatible=None)``: lint the bundle folder,
-    archive and upload it, create the template and version, wait until registered, publish."""
+def proton_template(proton_lifecycle: Lifecycle) -> TemplateFactory:
+    """``proton_template(path, *, name=None, basename=None, lint=True, compatible=None, description=None)``
+    -> TemplateHandle: lint the bundle folder, archive and upload it, create the template and version,
+    wait until registered, publish. Deleted when the test ends."""
     from pytest_proton.factories import TemplateFactory
 
     return TemplateFactory(proton_lifecycle)
 
 
 @pytest.fixture
-def proton_env(proton_lifecycle: Any) -> Any:
-    """``proton_env(template, spec=None, *, name=None, wait=True, timeout=None)`` -> EnvironmentHandle."""
+def proton_env(proton_lifecycle: Lifecycle) -> EnvironmentFactory:
+    """``proton_env(template, spec=None, *, name=None, basename=None, wait=True, timeout=None, **params)``
+    -> EnvironmentHandle. Deleted when the test ends."""
     from pytest_proton.factories import EnvironmentFactory
 
     return EnvironmentFactory(proton_lifecycle)
 
 
 @pytest.fixture
-def proton_service(proton_lifecycle: Any) -> Any:
-    """``proton_service(template, spec=None, *, environments=None, name=None, wait=True)`` -> ServiceHandle."""
+def proton_service(proton_lifecycle: Lifecycle) -> ServiceFactory:
+    """``proton_service(template, spec=None, *, environments=None, name=None, basename=None, repository=None,
+    wait=True, timeout=None, **params)`` -> ServiceHandle. Deleted when the test ends."""
     from pytest_proton.factories import ServiceFactory
 
     return ServiceFactory(proton_lifecycle)
 
 
 @pytest.fixture
-def proton_component(proton_lifecycle: Any) -> Any:
-    """``proton_component(path, *, instance=None, environment=None, name=None)`` -> ComponentHandle."""
+def proton_component(proton_lifecycle: Lifecycle) -> ComponentFactory:
+    """``proton_component(path, *, instance=None, environment=None, name=None, basename=None, lint=True,
+    wait=True, timeout=None, **params)`` -> ComponentHandle. Deleted when the test ends."""
     from pytest_proton.factories import ComponentFactory
 
     return ComponentFactory(proton_lifecycle)

@@ -102,6 +102,7 @@ def restore_provisioner() -> None:
 class Target:
     """Base class: a place that answers the Proton API, with a boto3 client factory."""
 
+    #: the resolved ``--proton-target``: ``moto``, ``server`` or ``endpoint``
     name = "target"
     #: whether the emulator's controls (fail next, hold, clock) can be used
     emulated = True
@@ -118,11 +119,13 @@ class Target:
 
     # lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
+        """Make the target answer (the ``proton_target`` fixture calls it)."""
         import boto3
 
         self._session = boto3.session.Session(region_name=self.region, **self._credentials())
 
     def stop(self) -> None:
+        """Undo ``start`` (at the end of the session)."""
         self._session = None
 
     def _credentials(self) -> dict[str, str]:
@@ -130,6 +133,7 @@ class Target:
 
     # clients --------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
+        """A boto3 client of ``service`` (``proton``, ``s3``, ``cloudformation``, ...) for the target."""
         if self._session is None:
             raise RuntimeError(f"the {self.name} target is not started")
         from botocore.config import Config
@@ -139,15 +143,18 @@ class Target:
 
     @property
     def account_id(self) -> str:
+        """The account the target answers for (``sts get-caller-identity``)."""
         if self._account_id is None:
             self._account_id = self.client("sts").get_caller_identity()["Account"]
         return self._account_id
 
     @property
     def timeout(self) -> float:
+        """Seconds to wait for a deployment: ``--proton-timeout``, else 30 (emulators) or 1800 (AWS)."""
         return self.settings.timeout if self.settings.timeout is not None else self.default_timeout
 
     def describe(self) -> str:
+        """``moto (in-process, us-east-1)``: for messages."""
         where = self.endpoint_url or "in-process"
         return f"{self.name} ({where}, {self.region})"
 
