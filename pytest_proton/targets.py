@@ -182,6 +182,10 @@ class MotoTarget(Target):
         self._mock = mock_aws()
         self._mock.start()
         super().start()
+        # moto answers the fake credentials with its default account: no STS client needed to ask it
+        from moto.core import DEFAULT_ACCOUNT_ID
+
+        self._account_id = DEFAULT_ACCOUNT_ID
 
     def stop(self) -> None:
         super().stop()
