@@ -16,6 +16,7 @@ from proton_lint import api
 from proton_lint.discover import discover
 from proton_lint.repo import Repository
 from proton_lint.spec import build_index
+from proton_lint.sync_files import compatible_environments
 from pytest_proton import bundle_upload
 from pytest_proton.errors import BundleNotFound
 from tests.conftest import CORPUS
@@ -44,7 +45,8 @@ def _linter_view(repository: Path) -> dict[Path, tuple]:
             continue
         folder = Path(os.path.abspath(root))
         specs = tuple(s.path for s in index.for_bundle(bundle) if s.path is not None)
-        view[folder] = (str(bundle.kind), bundle.template_name or folder.name, bundle.major, specs)
+        compatible = tuple(compatible_environments(bundle))
+        view[folder] = (str(bundle.kind), bundle.template_name or folder.name, bundle.major, specs, compatible)
     return view
 
 
@@ -53,16 +55,17 @@ def _plugin_view(folder: Path) -> tuple | str:
         bundle = bundle_upload.locate(folder)
     except BundleNotFound:
         return "unknown"
-    return (bundle.kind, bundle.logical_name, bundle.major, bundle.specs)
+    return (bundle.kind, bundle.logical_name, bundle.major, bundle.specs, bundle.compatible_environments)
 
 
 def test_plugin_and_linter_agree_on_every_corpus_bundle() -> None:
-    """Kind, template name, major version and the specs found, in the linter's order."""
+    """Kind, template name, major version, the specs found (in the linter's order) and the
+    compatible environments of the registration file."""
     api.forget()
     compared, elsewhere, disagreements = 0, 0, []
     for repository in _repositories():
-        for folder, (kind, name, major, specs) in _linter_view(repository).items():
-            expected: tuple | str = "unknown" if kind == "unknown" else (kind, name, major, specs)
+        for folder, (kind, name, major, specs, compatible) in _linter_view(repository).items():
+            expected: tuple | str = "unknown" if kind == "unknown" else (kind, name, major, specs, compatible)
             got = _plugin_view(folder)
             compared += 1
             elsewhere += any(s.parent.name != "spec" or s.name != "spec.yaml" for s in specs)
