@@ -9,7 +9,9 @@ Two levels:
 * cfn-lint's findings per rendered template text and regions, so that after an edit only the
   templates whose rendered text changed are linted again.
 
-The folder sits in the project (like ``.ruff_cache``) and may come with a repository, so every
+The folder sits in the project (like ``.ruff_cache``), holding a ``.gitignore`` of ``*`` so that
+git never sees it; ``--cache-dir DIR`` or the ``PROTON_LINT_CACHE_DIR`` environment variable put it
+elsewhere (the pytest plugin uses pytest's own cache folder). It may come with a repository, so every
 entry is signed with a secret kept outside it (in the user's cache folder): an entry that a pull
 request planted cannot hide findings. Anything unreadable is a miss; a cache that cannot be
 written is skipped silently, so a read-only checkout still lints.
@@ -33,7 +35,19 @@ from proton_lint.files import FileRefused, open_regular
 from proton_lint.findings import Finding, Severity, Span
 
 CACHE_DIR = ".proton-lint-cache"
+#: names the cache folder itself, instead of ``<project>/.proton-lint-cache``
+CACHE_DIR_ENV = "PROTON_LINT_CACHE_DIR"
 FORMAT = "v1"
+GITIGNORE = "# created by proton-lint: this folder is a cache\n*\n"
+
+
+def cache_folder(root: Path, directory: Path | None = None) -> Path:
+    """The cache folder: ``directory`` (``--cache-dir``), else ``$PROTON_LINT_CACHE_DIR``, else
+    ``<root>/.proton-lint-cache``."""
+    if directory is not None:
+        return Path(directory)
+    from_env = os.environ.get(CACHE_DIR_ENV)
+    return Path(from_env) if from_env else Path(root) / CACHE_DIR
 
 
 def _secret() -> bytes:
@@ -57,8 +71,10 @@ def _secret() -> bytes:
 
 
 class ResultCache:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder / CACHE_DIR / FORMAT
+    def __init__(self, folder: Path, directory: Path | None = None) -> None:
+        """``folder``: the project root; ``directory``: the cache folder itself (see :func:`cache_folder`)."""
+        self.folder = cache_folder(folder, directory) / FORMAT
+        self._ignored = False
         self._key = _secret()
         self.hits = 0
         self.misses = 0
@@ -86,15 +102,23 @@ class ResultCache:
         body = json.dumps(value, sort_keys=True)
         path = self._path(kind, key)
         try:
-            if not self.folder.parent.exists():
-                self.folder.parent.mkdir(parents=True)
-                (self.folder.parent / ".gitignore").write_text("# created by proton-lint\n*\n")
+            self._ignore()
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps({"body": body, "sig": self._sign(kind, key, body)}), encoding="utf-8")
             os.replace(tmp, path)
         except OSError:
             pass  # a read-only tree: lint without a cache
+
+    def _ignore(self) -> None:
+        """A ``.gitignore`` of ``*`` in the cache folder (as ruff does), also in a folder made before it had one."""
+        if self._ignored:
+            return
+        top = self.folder.parent
+        top.mkdir(parents=True, exist_ok=True)
+        if not (top / ".gitignore").exists():
+            (top / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+        self._ignored = True
 
 
 # -- keys ------------------------------------------------------------------------------------------

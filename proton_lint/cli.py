@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--show-config", action="store_true", help="print the merged configuration and where each value came from"
     )
     base.add_argument("--no-cache", action="store_true", help="neither read nor write .proton-lint-cache/")
+    base.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the cache in DIR instead of .proton-lint-cache/ (env: PROTON_LINT_CACHE_DIR)",
+    )
     check.add_argument("-j", "--jobs", type=int, metavar="N", help="check bundles in N processes (0: one per CPU)")
     proton = check.add_argument_group("Proton semantics")
     proton.add_argument(
@@ -222,7 +228,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.no_cache:
         from dataclasses import replace
 
-        options = replace(options, cache_root=config.root or Path.cwd())
+        options = replace(options, cache_root=config.root or Path.cwd(), cache_dir=args.cache_dir)
     if args.write_baseline:
         from dataclasses import replace
 

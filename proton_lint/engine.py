@@ -60,6 +60,8 @@ class LintOptions:
     project_root: Path | None = None
     #: where ``.proton-lint-cache/`` lives; None: no cache (the library default; the CLI sets it)
     cache_root: Path | None = None
+    #: the cache folder itself (``--cache-dir``), instead of ``<cache_root>/.proton-lint-cache``
+    cache_dir: Path | None = None
     #: time and memory budgets for what the repository holds (the config's ``limits``)
     budgets: Budgets = field(default_factory=Budgets)
 
@@ -187,7 +189,11 @@ class Linter:
 
     def _check_all(self, repo: Repository) -> list[Finding]:
         """Every bundle and repository finding: from the cache when nothing changed, else computed."""
-        store = cache.ResultCache(self.options.cache_root) if self.options.cache_root is not None else None
+        store = (
+            cache.ResultCache(self.options.cache_root, self.options.cache_dir)
+            if self.options.cache_root is not None
+            else None
+        )
         # a git revision can move under the same name: --compat-base runs are not stored whole
         whole_runs = store is not None and self.options.compat_base is None
         key = self._run_key(repo) if whole_runs else ""
@@ -215,7 +221,9 @@ class Linter:
         """What the findings of a run depend on: versions, options, rules, and every file read."""
         from dataclasses import asdict
 
-        options = {k: v for k, v in asdict(self.options).items() if k not in ("jobs", "baseline", "cache_root")}
+        options = {
+            k: v for k, v in asdict(self.options).items() if k not in ("jobs", "baseline", "cache_root", "cache_dir")
+        }
         plugins = sorted(f"{p}:{d.project_name}=={d.version}" for p, d in self.pm.list_plugin_distinfo())
         rules = sorted(f"{r.id}:{r.origin}" for r in self.rules)
         extra = [*self.options.spec_files, *cache.tree_files([*self.options.rule_dirs, *self.options.pack_dirs])]
@@ -282,7 +290,7 @@ def _init_worker(options: LintOptions, repo: Repository) -> None:
     _worker_repo = repo
     budgets.activate(options.budgets)
     if options.cache_root is not None:
-        cache.active = cache.ResultCache(options.cache_root)  # cfn-lint results, shared through files
+        cache.active = cache.ResultCache(options.cache_root, options.cache_dir)  # cfn-lint results, shared by files
 
 
 def _check_in_worker(index: int) -> tuple[list[Finding], set[str]]:

@@ -1,9 +1,9 @@
 """From a local bundle folder to an S3 object Proton can register: find, lint, archive, upload.
 
 * :func:`locate` accepts the bundle folder (``vpc-env/v1``) or the template folder holding
-  ``v1/``, ``v2/`` (the highest is taken), and says what kind of template it is, its logical name
-  (the template-sync folder name), its sample spec (``spec/spec.yaml`` beside the version folder)
-  and its registration file (``.template-registration.yaml`` or ``.compatible-envs``).
+  ``v1/``, ``v2/`` (the highest is taken) and asks the linter (``proton_lint.api``) what it is:
+  kind, template name, major version, sample specs (every place ``proton-lint check`` looks) and
+  registration file (``.template-registration.yaml`` or ``.compatible-envs``).
 * :class:`LintGate` runs proton-lint's engine once per bundle content in the session and raises
   :class:`~pytest_proton.errors.LintGateError` with the text report on error-level findings.
 * :func:`archive` makes the ``.tar.gz`` (files under one top folder, as ``tar -czf x.tar.gz dir/``
@@ -14,33 +14,39 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import tarfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pytest_proton.errors import LintGateError
+from pytest_proton.errors import BundleNotFound, LintGateError
 
 ENVIRONMENT = "environment"
 SERVICE = "service"
 COMPONENT = "component"
-_VERSION_DIR = re.compile(r"^v(\d+)$")
 
 
 @dataclass(frozen=True)
 class LocalBundle:
+    """A bundle folder as the linter sees it (``proton_lint.api.describe_bundle``)."""
+
     path: Path  # the bundle root (holds schema/ or the component manifest)
     kind: str  # environment, service or component
-    logical_name: str
-    sample_spec: Path | None = None
-    compatible_environments: tuple[tuple[str, str], ...] = ()  # (template name, major)
+    logical_name: str  # the template-sync folder name, else the bundle folder's name
+    major: int | None = None  # the vN folder's major version; None outside the template-sync layout
+    specs: tuple[Path, ...] = ()  # sample specs, the linter's order (named in the config first, then nearest)
+    input_samples: tuple[Path, ...] = ()  # proton-inputs.json / proton.auto.tfvars.json samples
+    compatible_environments: tuple[tuple[str, int], ...] = ()  # (template name, major)
+    registration_problems: tuple[str, ...] = ()  # registration entries the linter refuses: "file:line: why"
     supported_component_sources: tuple[str, ...] = ()
     has_pipeline: bool = False
     files: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def sample_spec(self) -> Path | None:
+        """The spec a factory uses when the test gives none: the linter's first spec for the bundle."""
+        return self.specs[0] if self.specs else None
 
     def digest(self) -> str:
         sha = hashlib.sha256()
@@ -49,89 +55,92 @@ class LocalBundle:
         return sha.hexdigest()
 
 
-def _bundle_files(root: Path) -> tuple[str, ...]:
-    return tuple(sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()))
-
-
-def _compatible_envs_file(root: Path) -> Path | None:
-    """The AWS sample repositories' ``.compatible-envs`` (``name:major`` lines), in or beside the bundle."""
-    for candidate in (root / ".compatible-envs", root.parent / ".compatible-envs"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def locate(path: str | Path) -> LocalBundle:
-    """Describe the bundle at ``path`` (a bundle folder, or a template folder with ``vN/`` folders)."""
-    root = Path(path).resolve()
-    if not root.is_dir():
-        raise FileNotFoundError(f"no bundle folder at {path}")
-    if not (root / "schema").is_dir() and not (root / "manifest.yaml").is_file():
-        versions = sorted((int(m.group(1)), child) for child in root.iterdir() if (m := _VERSION_DIR.match(child.name)))
-        if not versions:
-            raise FileNotFoundError(f"{path} holds no schema/ folder, no manifest.yaml and no v1/ folder")
-        root = versions[-1][1]
-    in_sync_layout = bool(_VERSION_DIR.match(root.name))
-    logical = root.parent.name if in_sync_layout else root.name
-    if (root / "instance_infrastructure").is_dir():
-        kind = SERVICE
-    elif (root / "infrastructure").is_dir():
-        kind = ENVIRONMENT
-    elif (root / "manifest.yaml").is_file():
-        kind = COMPONENT
-    else:
-        raise FileNotFoundError(f"{root} is neither an environment, a service nor a component bundle")
-    spec = None
-    if in_sync_layout:
-        for candidate in ("spec/spec.yaml", "spec/spec.yml", "specs/spec.yaml"):
-            if (root.parent / candidate).is_file():
-                spec = root.parent / candidate
-                break
-    compatible: list[tuple[str, str]] = []
-    sources: tuple[str, ...] = ()
-    registration = root / ".template-registration.yaml"
-    if registration.is_file():
-        data = yaml.safe_load(registration.read_text(encoding="utf-8")) or {}
-        for entry in data.get("compatible_environments") or []:
-            name, _, major = str(entry).partition(":")
-            compatible.append((name, major or "1"))
-        sources = tuple(data.get("supported_component_sources") or ())
-    elif (listing := _compatible_envs_file(root)) is not None:
-        for line in listing.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                name, _, major = line.strip().partition(":")
-                compatible.append((name, major or "1"))
+    """Describe the bundle at ``path`` (a bundle folder, or a template folder with ``vN/`` folders).
+
+    Kind, template name, major version, sample specs and registration file come from the linter's
+    own discovery, so the plugin finds what ``proton-lint check`` finds.
+    """
+    from proton_lint.api import BundleNotFound as NotABundle
+    from proton_lint.api import describe_bundle
+
+    try:
+        info = describe_bundle(path)
+    except NotABundle as error:
+        raise BundleNotFound(str(error)) from None
+    if info.kind not in (ENVIRONMENT, SERVICE, COMPONENT):
+        raise BundleNotFound(
+            f"{info.path} is neither an environment, a service nor a component bundle (proton-lint check says why)"
+        )
     return LocalBundle(
-        path=root,
-        kind=kind,
-        logical_name=logical,
-        sample_spec=spec,
-        compatible_environments=tuple(compatible),
-        supported_component_sources=sources,
-        has_pipeline=(root / "pipeline_infrastructure").is_dir(),
-        files=_bundle_files(root),
+        path=info.path,
+        kind=info.kind,
+        logical_name=info.template_name,
+        major=info.major,
+        specs=info.specs,
+        input_samples=info.input_samples,
+        compatible_environments=info.compatible_environments,
+        registration_problems=info.registration_problems,
+        supported_component_sources=info.supported_component_sources,
+        has_pipeline=info.has_pipeline,
+        files=info.files,
     )
 
 
 class LintGate:
-    """proton-lint's engine, built once, with results remembered by bundle content."""
+    """proton-lint's engine, built once, with results remembered by bundle content.
 
-    def __init__(self, cache_root: Path | None = None) -> None:
-        self.cache_root = cache_root
+    A result is kept in memory for the session and, with a cache folder, in the linter's result
+    cache under a key of the bundle's files, its sample specs and the tool versions: a re-run of an
+    unchanged bundle neither builds the rule registry nor imports cfn-lint.
+    """
+
+    def __init__(self, cache_root: Path | None = None, cache_dir: Path | None = None) -> None:
+        self.cache_root = cache_root  # None: no cache
+        self.cache_dir = cache_dir  # the cache folder itself (None: proton_lint's default for cache_root)
         self._linter: Any = None
+        self._store: Any = None
         self._results: dict[str, str | None] = {}
         self._lock = threading.Lock()
 
     def check(self, bundle: LocalBundle) -> None:
         """Raise LintGateError with the text report when the bundle has error-level findings."""
         __tracebackhide__ = True
-        key = bundle.digest()
+        key = self._key(bundle)
         with self._lock:
             if key not in self._results:
-                self._results[key] = self._lint(bundle)
+                self._results[key] = self._remembered(key, bundle)
             report = self._results[key]
         if report is not None:
             raise LintGateError(report)
+
+    def _key(self, bundle: LocalBundle) -> str:
+        """What the gate's verdict depends on: the bundle, its specs and samples, the tools and rule plugins."""
+        from proton_lint import cache
+
+        inputs = sorted(str(p) for p in (*bundle.specs, *bundle.input_samples))
+        return cache.digest(
+            "gate-v1",
+            cache.tool_versions(),
+            _rule_plugins(),
+            bundle.digest(),
+            *inputs,
+            *cache.file_hashes(inputs).values(),
+        )
+
+    def _remembered(self, key: str, bundle: LocalBundle) -> str | None:
+        if self.cache_root is None:
+            return self._lint(bundle)
+        if self._store is None:
+            from proton_lint.cache import ResultCache
+
+            self._store = ResultCache(self.cache_root, self.cache_dir)
+        stored = self._store.get("gate", key)
+        if isinstance(stored, dict) and "report" in stored:
+            return stored["report"]
+        report = self._lint(bundle)
+        self._store.put("gate", key, {"report": report})
+        return report
 
     def _lint(self, bundle: LocalBundle) -> str | None:
         from proton_lint.engine import Linter, LintOptions
@@ -140,7 +149,7 @@ class LintGate:
         from proton_lint.reporters.text import TextReporter
 
         if self._linter is None:
-            self._linter = Linter(LintOptions(cache_root=self.cache_root))
+            self._linter = Linter(LintOptions(cache_root=self.cache_root, cache_dir=self.cache_dir))
         result = self._linter.run([bundle.path])
         errors = [f for f in result.findings if f.severity >= Severity.ERROR]
         if not errors:
@@ -152,6 +161,14 @@ class LintGate:
             f"{'s' if len(errors) != 1 else ''}); fix them, or pass lint=False to publish it anyway:\n\n"
             + stream.getvalue()
         )
+
+
+def _rule_plugins() -> str:
+    """The installed rule plugins (``proton_lint`` entry points) and their versions."""
+    from importlib.metadata import entry_points
+
+    found = entry_points(group="proton_lint")  # proton_lint.plugins.ENTRY_POINT_GROUP (a heavy import)
+    return ";".join(sorted(f"{ep.name}={ep.value}@{ep.dist.version if ep.dist else ''}" for ep in found))
 
 
 def archive(bundle: LocalBundle) -> bytes:
@@ -168,9 +185,17 @@ def archive(bundle: LocalBundle) -> bytes:
     return buffer.getvalue()
 
 
-def upload(s3: Any, bucket: str, bundle: LocalBundle, template_name: str) -> dict[str, str]:
-    """Upload the archive; return the ``source["s3"]`` of CreateXTemplateVersion."""
+def upload(s3: Any, bucket: str, bundle: LocalBundle, template_name: str, *, vouch: bool = False) -> dict[str, str]:
+    """Upload the archive; return the ``source["s3"]`` of CreateXTemplateVersion.
+
+    ``vouch``: the lint gate passed this bundle and the emulator runs in this process, so its
+    registration may skip linting the same content again (``pytest_proton.emulator.bundles.vouch``).
+    """
     body = archive(bundle)
     key = f"bundles/{template_name}/{hashlib.sha256(body).hexdigest()[:16]}.tar.gz"
+    if vouch:
+        from pytest_proton.emulator import bundles
+
+        bundles.vouch(body)
     s3.put_object(Bucket=bucket, Key=key, Body=body)
     return {"bucket": bucket, "key": key}

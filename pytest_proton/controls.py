@@ -33,6 +33,7 @@ class ProtonControls:
 
     @property
     def available(self) -> bool:
+        """False on real AWS, which has no controls."""
         return bool(self.target.emulated)
 
     def _call(self, action: str, **body: Any) -> dict[str, Any]:
@@ -100,6 +101,7 @@ class ProtonControls:
         return datetime.fromisoformat(state["now"])
 
     def state(self) -> dict[str, Any]:
+        """The controls' current state: queued failures, holds, the clock."""
         return self._call("state")
 
     def reset(self) -> None:

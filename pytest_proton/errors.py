@@ -12,6 +12,14 @@ class ProtonFixtureError(Exception):
     """Base class of pytest_proton's errors."""
 
 
+class BundleNotFound(ProtonFixtureError, FileNotFoundError):
+    """The path holds no bundle (or several): the message says what the linter found there."""
+
+
+class InvalidRequest(ProtonFixtureError, ValueError):
+    """A factory's arguments made a request the Proton API model refuses (botocore's client-side check)."""
+
+
 class LintGateError(ProtonFixtureError):
     """The bundle has error-level findings; the message is proton-lint's text report."""
 

@@ -17,6 +17,9 @@ import yaml
 from pytest_proton.errors import DeploymentFailed, WaitTimeout
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pytest_proton.bundle_upload import LocalBundle
     from pytest_proton.lifecycle import Context, Lifecycle
 
 T = TypeVar("T")
@@ -84,6 +87,38 @@ def version_params(deployment_type: str, major: str | None, minor: str | None) -
     return params
 
 
+def instance_entry(spec: Any, name: str) -> dict[str, Any]:
+    """A service instance's own block (``name``, ``environment``, ``spec``) from a GetServiceInstance
+    ``spec``: the whole ServiceSpec (what Proton returns) or, as some emulators keep it, the block itself."""
+    document = yaml.safe_load(spec) if isinstance(spec, str) else spec
+    if not isinstance(document, dict):
+        return {}
+    if "instances" in document or document.get("proton") == "ServiceSpec":
+        for entry in document.get("instances") or []:
+            if isinstance(entry, dict) and entry.get("name") == name:
+                return dict(entry)
+        return {}
+    return {key: value for key, value in document.items() if key != "proton"}
+
+
+def with_defaults(ctx: Context, state: dict[str, Any], kind: str, input_key: str, given: Any) -> dict[str, Any]:
+    """``given`` inputs plus the schema's defaults, from the local bundle of the version ``state``
+    (a Get* result) runs; the given inputs alone when the version was not published by this session."""
+    values = dict(given) if isinstance(given, dict) else {}
+    major, minor = str(state.get("templateMajorVersion")), str(state.get("templateMinorVersion"))
+    key = (kind, state.get("templateName", ""), major, minor)
+    bundle = ctx.bundles.get(key)
+    if bundle is None or not (bundle.path / "schema" / "schema.yaml").is_file():
+        return values
+    from proton_lint.spec import resolve_inputs
+
+    document = yaml.safe_load((bundle.path / "schema" / "schema.yaml").read_text(encoding="utf-8")) or {}
+    schema_root = document.get("schema") if isinstance(document, dict) else None
+    if not isinstance(schema_root, dict):
+        return values
+    return resolve_inputs(schema_root, input_key, values)
+
+
 class Handle:
     """Base class of the handles."""
 
@@ -91,35 +126,44 @@ class Handle:
 
     def __init__(self, ctx: Context, lifecycle: Lifecycle, name: str, logical_name: str) -> None:
         self.ctx = ctx
+        #: the scope (test or session) whose teardown deletes the resource
         self.lifecycle = lifecycle
+        #: the resource's name in Proton (``basename`` plus the unique suffix, or ``name=`` exactly)
         self.name = name
+        #: the name the test knows it by (``basename=``/``name=``, else the template's): service specs use it
         self.logical_name = logical_name
         self._arn: str | None = None
 
     # reading ----------------------------------------------------------------------------------
     @property
     def client(self) -> Any:
+        """The boto3 Proton client the handle reads with."""
         return self.ctx.proton
 
     @property
     def timeout(self) -> float:
+        """Seconds ``wait()`` waits by default (``--proton-timeout`` or the marker's ``timeout``)."""
         return self.lifecycle.timeout
 
     def describe(self) -> dict[str, Any]:
+        """The resource as the Get* call returns it, read now."""
         raise NotImplementedError
 
     @property
     def arn(self) -> str:
+        """The resource's ARN."""
         if self._arn is None:
             self._arn = self.describe()["arn"]
         return self._arn
 
     @property
     def status(self) -> str:
+        """The ``deploymentStatus``: ``IN_PROGRESS``, ``SUCCEEDED``, ``FAILED``, ``CANCELLED``, ..."""
         return self.describe().get("deploymentStatus", "")
 
     @property
     def status_message(self) -> str | None:
+        """The ``deploymentStatusMessage`` (why a deployment failed)."""
         return self.describe().get("deploymentStatusMessage")
 
     #: the stem of the resource's List*Outputs / List*ProvisionedResources (None: it has neither)
@@ -131,6 +175,7 @@ class Handle:
 
     @property
     def outputs(self) -> dict[str, str]:
+        """The deployment's outputs as ``{key: valueString}`` (List*Outputs)."""
         if self.list_stem is None:
             return {}
         method = getattr(self.client, f"list_{self.list_stem}_outputs")
@@ -138,6 +183,7 @@ class Handle:
 
     @property
     def provisioned_resources(self) -> list[dict[str, Any]]:
+        """List*ProvisionedResources: ``name``, ``identifier``, ``provisioningEngine`` of each."""
         if self.list_stem is None:
             return []
         method = getattr(self.client, f"list_{self.list_stem}_provisioned_resources")
@@ -148,6 +194,7 @@ class Handle:
 
     @property
     def label(self) -> str:
+        """How messages name the resource: ``environment 'vpc-env-k3f00001'``."""
         return f"{self.kind} '{self.name}'"
 
     # waiting ----------------------------------------------------------------------------------
@@ -226,27 +273,46 @@ class Handle:
 
 
 class TemplateHandle:
-    """One published template version: ``name``, ``major``, ``minor``, ``arn``, ``new_version()``."""
+    """One published template version (``proton_template`` and ``new_version()`` return one).
+
+    The handle ``proton_template`` returns stands for the template: its ``delete()`` deletes every
+    version and the template. A handle from ``new_version()`` stands for that version only: its
+    ``delete()`` deletes that version (``is_version`` tells them apart).
+    """
 
     def __init__(
-        self, ctx: Context, lifecycle: Lifecycle, kind: str, name: str, *, logical_name: str, bundle: Any
+        self, ctx: Context, lifecycle: Lifecycle, kind: str, name: str, *, logical_name: str, bundle: LocalBundle
     ) -> None:
         self.ctx = ctx
         self.lifecycle = lifecycle
-        self.kind = kind  # "environment" or "service"
+        #: ``environment`` or ``service``
+        self.kind = kind
+        #: the template's name in Proton
         self.name = name
+        #: the name the test knows it by: ``basename=``/``name=``, else the template folder's name
         self.logical_name = logical_name
+        #: the local bundle this version was made from (``path``, ``kind``, ``specs``, ...)
         self.bundle = bundle
+        #: the version's major and minor version, as Proton numbered them
         self.major = ""
         self.minor = ""
+        #: the ARN of the template version
         self.arn = ""
+        #: the ARN of the template
         self.template_arn = ""
+        #: a service template version's ``compatibleEnvironmentTemplates`` (``templateName``, ``majorVersion``)
+        self.compatible_environments: list[dict[str, str]] = []
+        #: whether ``compatible=`` chose them (kept by later versions) or the registration file did
+        self.compatibility_given = False
+        #: True for a handle from ``new_version()``: ``delete()`` deletes this version only
+        self.is_version = False
 
     def __repr__(self) -> str:
         return f"<TemplateHandle {self.kind} {self.name}:{self.major}.{self.minor}>"
 
     @property
     def version(self) -> str:
+        """``major.minor``."""
         return f"{self.major}.{self.minor}"
 
     @property
@@ -261,42 +327,112 @@ class TemplateHandle:
 
     @property
     def client(self) -> Any:
+        """The boto3 Proton client the handle reads with."""
         return self.ctx.proton
 
     @property
     def status(self) -> str:
+        """The version's status: ``PUBLISHED`` once the factory returns."""
         return self.describe()["status"]
 
-    def new_version(self, path: Any = None, *, major: bool = False, lint: bool = True) -> TemplateHandle:
-        """Register and publish another version (a new minor, or a new major with ``major=True``)
-        from ``path`` (default: the same bundle folder). Returns its handle; it is deleted with the template."""
+    def new_version(
+        self, path: str | Path | None = None, *, major: bool = False, lint: bool = True, compatible: Any = None
+    ) -> TemplateHandle:
+        """Register and publish another version: a new minor of this major, or a new major with
+        ``major=True``, from ``path`` (default: the same bundle folder). A service template version
+        keeps the compatible environments the template was given unless ``compatible=`` gives new
+        ones (or, when they came from the registration file, the new bundle's file names others).
+        Returns the version's handle; the version is deleted with the template, or by its ``delete()``.
+
+        :param path: the bundle folder of the new version (default: this version's folder).
+        :param major: ``True``: register a new major version instead of a new minor.
+        :param lint: run proton-lint first and fail on error-level findings.
+        :param compatible: new compatible environment templates, as for ``proton_template``.
+        """
         __tracebackhide__ = True
         from pytest_proton.factories import publish_version
 
-        return publish_version(self, path, new_major=major, lint=lint)
+        return publish_version(self, path, new_major=major, lint=lint, compatible=compatible)
 
-    def delete(self) -> None:
-        """Delete every version and the template now."""
+    def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
+        """A template handle: delete every version and the template now. A version handle (from
+        ``new_version()``): delete that version only. Proton refuses to delete the Recommended
+        version (the highest published minor) while other versions of its major exist."""
+        __tracebackhide__ = True
+        if self.is_version:
+            self._delete_version(wait, timeout)
+            return
         from pytest_proton.lifecycle import delete_template
 
         delete_template(self.ctx, self.kind, self.name)
         self.lifecycle.forget(self)
         self.ctx.hook.pytest_proton_resource_deleted(resource=self)
 
+    def _delete_version(self, wait: bool, timeout: float | None) -> None:
+        __tracebackhide__ = True
+        from pytest_proton.errors import ProtonFixtureError
+
+        remove = getattr(self.client, f"delete_{self._noun}_version")
+        try:
+            remove(templateName=self.name, majorVersion=self.major, minorVersion=self.minor)
+        except Exception as error:
+            if error_code(error) != "ConflictException":
+                raise
+            raise ProtonFixtureError(
+                f"Proton refuses to delete {self.kind} template version {self.name}:{self.version}: "
+                f"{getattr(error, 'response', {}).get('Error', {}).get('Message', error)} "
+                "(delete the template handle to delete every version)"
+            ) from None
+        if wait:
+            poll(
+                self.ctx,
+                self._exists,
+                lambda exists: not exists,
+                timeout or self.lifecycle.timeout,
+                f"the deletion of {self.kind} template version {self.name}:{self.version}",
+            )
+        self.ctx.hook.pytest_proton_resource_deleted(resource=self)
+
+    def _exists(self) -> bool:
+        try:
+            self.describe()
+        except Exception as error:
+            if not_found(error):
+                return False
+            raise
+        return True
+
 
 class EnvironmentHandle(Handle):
+    """An environment (``proton_env``)."""
+
     kind = "environment"
 
     def __init__(self, ctx: Context, lifecycle: Lifecycle, name: str, logical_name: str, template: Any) -> None:
         super().__init__(ctx, lifecycle, name, logical_name)
+        #: the TemplateHandle it was created from
         self.template = template
 
     def describe(self) -> dict[str, Any]:
+        """GetEnvironment's ``environment``."""
         return self.client.get_environment(name=self.name)["environment"]
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The deployed ``proton: EnvironmentSpec`` document, parsed (GetEnvironment's ``spec``)."""
+        return yaml.safe_load(self.describe().get("spec") or "") or {}
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The environment's resolved inputs: the spec's values, then the schema's defaults."""
+        state = self.describe()
+        given = (yaml.safe_load(state.get("spec") or "") or {}).get("spec")
+        return with_defaults(self.ctx, state, "environment", "environment_input_type", given)
 
     list_stem = "environment"
 
     def list_ids(self) -> dict[str, str]:
+        """``environmentName``."""
         return {"environmentName": self.name}
 
     def update(
@@ -326,6 +462,7 @@ class EnvironmentHandle(Handle):
         return self._cancelled(wait, timeout)
 
     def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
+        """DeleteEnvironment now (and wait until it is gone); teardown then has nothing left to do."""
         __tracebackhide__ = True
         self.client.delete_environment(name=self.name)
         if wait:
@@ -334,26 +471,46 @@ class EnvironmentHandle(Handle):
 
 
 class ServiceInstanceHandle(Handle):
+    """A service instance (``service.instances[name]``)."""
+
     kind = "service_instance"
 
     def __init__(self, ctx: Context, lifecycle: Lifecycle, service: ServiceHandle, name: str) -> None:
         super().__init__(ctx, lifecycle, name, name)
+        #: the ServiceHandle it belongs to
         self.service = service
 
     @property
     def label(self) -> str:
+        """How messages name the instance: ``service instance 'service/instance'``."""
         return f"service instance '{self.service.name}/{self.name}'"
 
     def describe(self) -> dict[str, Any]:
+        """GetServiceInstance's ``serviceInstance``. Its ``spec`` is the service spec the instance was
+        created or last updated with: the whole ``proton: ServiceSpec`` (see :attr:`spec` for the block)."""
         return self.client.get_service_instance(serviceName=self.service.name, name=self.name)["serviceInstance"]
 
     @property
     def environment_name(self) -> str:
+        """The (actual) name of the environment the instance runs in."""
         return self.describe()["environmentName"]
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """This instance's own block of the service spec: ``name``, ``environment`` and ``spec`` (its inputs)."""
+        return instance_entry(self.describe().get("spec"), self.name)
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The instance's resolved inputs (``service_instance.inputs``): its block's values, then the defaults."""
+        state = self.describe()
+        given = instance_entry(state.get("spec"), self.name).get("spec")
+        return with_defaults(self.ctx, state, "service", "service_input_type", given)
 
     list_stem = "service_instance"
 
     def list_ids(self) -> dict[str, str]:
+        """``serviceName`` and ``serviceInstanceName``."""
         return {"serviceName": self.service.name, "serviceInstanceName": self.name}
 
     def update(
@@ -390,23 +547,37 @@ class ServiceInstanceHandle(Handle):
         return yaml.safe_dump(document, sort_keys=False)
 
     def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ServiceInstanceHandle:
+        """Cancel the instance's deployment in progress (CANCELLING, then CANCELLED or whatever it ended as)."""
         self.client.cancel_service_instance_deployment(serviceName=self.service.name, serviceInstanceName=self.name)
         return self._cancelled(wait, timeout)
 
 
 class ServicePipelineHandle(Handle):
+    """A service's pipeline (``service.pipeline``)."""
+
     kind = "service_pipeline"
 
     def __init__(self, ctx: Context, lifecycle: Lifecycle, service: ServiceHandle) -> None:
         super().__init__(ctx, lifecycle, f"{service.name}/pipeline", "pipeline")
+        #: the ServiceHandle it belongs to
         self.service = service
 
     def describe(self) -> dict[str, Any]:
+        """GetService's ``service.pipeline``."""
         return self.client.get_service(name=self.service.name)["service"].get("pipeline") or {}
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The pipeline's resolved inputs (``pipeline.inputs``): the spec's ``pipeline:`` values, then the defaults."""
+        state = self.describe()
+        document = yaml.safe_load(state.get("spec") or "") or {}
+        given = document.get("pipeline") if "instances" in document or "proton" in document else document
+        return with_defaults(self.ctx, state, "service", "pipeline_input_type", given)
 
     list_stem = "service_pipeline"
 
     def list_ids(self) -> dict[str, str]:
+        """``serviceName``."""
         return {"serviceName": self.service.name}
 
     def update(
@@ -432,6 +603,7 @@ class ServicePipelineHandle(Handle):
         return self._deployed(wait, timeout)
 
     def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ServicePipelineHandle:
+        """Cancel the pipeline's deployment in progress."""
         self.client.cancel_service_pipeline_deployment(serviceName=self.service.name)
         return self._cancelled(wait, timeout)
 
@@ -440,13 +612,17 @@ SERVICE_FAILED_MARK = "FAILED"
 
 
 class ServiceHandle(Handle):
+    """A service (``proton_service``): its instances and pipeline have handles of their own."""
+
     kind = "service"
 
     def __init__(self, ctx: Context, lifecycle: Lifecycle, name: str, logical_name: str, template: Any) -> None:
         super().__init__(ctx, lifecycle, name, logical_name)
+        #: the TemplateHandle it was created from
         self.template = template
 
     def describe(self) -> dict[str, Any]:
+        """GetService's ``service`` (its ``spec`` is the whole ServiceSpec)."""
         return self.client.get_service(name=self.name)["service"]
 
     def spec_document(self) -> dict[str, Any]:
@@ -455,19 +631,23 @@ class ServiceHandle(Handle):
 
     @property
     def status(self) -> str:
+        """The service's ``status``: ``ACTIVE``, ``CREATE_FAILED_CLEANUP_COMPLETE``, ..."""
         return self.describe().get("status", "")
 
     @property
     def status_message(self) -> str | None:
+        """The service's ``statusMessage``."""
         return self.describe().get("statusMessage")
 
     @property
     def instances(self) -> dict[str, ServiceInstanceHandle]:
+        """The service's instances by name (ListServiceInstances), as handles."""
         found = collect(self.client.list_service_instances, "serviceInstances", serviceName=self.name)
         return {i["name"]: ServiceInstanceHandle(self.ctx, self.lifecycle, self, i["name"]) for i in found}
 
     @property
     def pipeline(self) -> ServicePipelineHandle | None:
+        """The pipeline's handle; None for a template without one."""
         if not self.describe().get("pipeline"):
             return None
         return ServicePipelineHandle(self.ctx, self.lifecycle, self)
@@ -544,6 +724,7 @@ class ServiceHandle(Handle):
         return self._cancelled(wait, timeout)
 
     def delete(self, *, wait: bool = True, timeout: float | None = None) -> None:
+        """DeleteService now (its instances and pipeline go with it) and wait until it is gone."""
         __tracebackhide__ = True
         self.client.delete_service(name=self.name)
         if wait:
@@ -552,14 +733,18 @@ class ServiceHandle(Handle):
 
 
 class ComponentHandle(Handle):
+    """A directly defined component (``proton_component``)."""
+
     kind = "component"
 
     def describe(self) -> dict[str, Any]:
+        """GetComponent's ``component``."""
         return self.client.get_component(name=self.name)["component"]
 
     list_stem = "component"
 
     def list_ids(self) -> dict[str, str]:
+        """``componentName``."""
         return {"componentName": self.name}
 
     def update(
@@ -571,6 +756,8 @@ class ComponentHandle(Handle):
         wait: bool = True,
         timeout: float | None = None,
     ) -> ComponentHandle:
+        """UpdateComponent (``CURRENT_VERSION``) with a new template file, manifest and/or service spec
+        (texts, as CreateComponent takes them)."""
         __tracebackhide__ = True
         params: dict[str, Any] = {"name": self.name, "deploymentType": "CURRENT_VERSION"}
         if template_file is not None:
@@ -583,6 +770,7 @@ class ComponentHandle(Handle):
         return self._deployed(wait, timeout)
 
     def cancel(self, *, wait: bool = True, timeout: float | None = None) -> ComponentHandle:
+        """Cancel the component's deployment in progress."""
         self.client.cancel_component_deployment(componentName=self.name)
         return self._cancelled(wait, timeout)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pytest_proton.bundle_upload import LintGate
@@ -23,17 +24,19 @@ from pytest_proton.naming import Namer
 class Context:
     """What every fixture of a session shares: target, clients, names, lint results, bucket, hooks."""
 
-    def __init__(self, target: Any, hook: Any, namer: Namer, settings: Any) -> None:
+    def __init__(self, target: Any, hook: Any, namer: Namer, settings: Any, lint_cache_dir: Path | None = None) -> None:
         self.target = target
         self.hook = hook
         self.namer = namer
         self.settings = settings
-        self.lint_gate = LintGate(settings.lint_cache_root)
+        self.lint_gate = LintGate(settings.lint_cache_root, lint_cache_dir)
         self.proton = target.client("proton")
         self._s3: Any = None
         self._bucket: str | None = None
         self._lock = threading.Lock()
         self.kept: list[tuple[str, str, str]] = []  # (nodeid, label, arn)
+        #: the local bundle of every version published: (kind, template name, major, minor) -> LocalBundle
+        self.bundles: dict[tuple[str, str, str, str], Any] = {}
         self.session: Lifecycle | None = None
 
     @property
@@ -103,7 +106,7 @@ class Lifecycle:
         scope: Lifecycle | None = self
         while scope is not None:
             for handle in reversed(list(scope.templates.values())):
-                if logical in (handle.logical_name, handle.name):
+                if logical in (handle.logical_name, handle.name, handle.bundle.logical_name):
                     return handle
             scope = scope.parent
         return None

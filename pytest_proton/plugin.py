@@ -14,7 +14,7 @@ option                             ini key                       meaning
 ``--proton-timeout``               ``proton_timeout``            seconds to wait for a deployment
 ``--proton-service-role-arn``      ``proton_service_role_arn``   role for CreateEnvironment
 ``--proton-bucket``                ``proton_bucket``             existing bucket for bundles (else made)
-``--proton-no-lint-cache``         ``proton_lint_cache``         lint results cached in .proton-lint-cache/
+``--proton-no-lint-cache``         ``proton_lint_cache``         lint results cached in .pytest_cache/d/proton-lint
 ``--proton-deployment-seconds N``  ``proton_deployment_seconds`` emulator: deployments take N seconds
 =================================  ============================  =========================================
 
@@ -24,13 +24,21 @@ automatically, so ``-m "not proton"`` deselects them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_proton import hooks
 from pytest_proton.targets import PROVISIONERS, TARGETS, Settings
+
+if TYPE_CHECKING:
+    from pytest_proton.controls import ProtonControls
+    from pytest_proton.factories import ComponentFactory, EnvironmentFactory, ServiceFactory, TemplateFactory
+    from pytest_proton.lifecycle import Lifecycle
+    from pytest_proton.targets import Target
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 CONTROLS_KEY = pytest.StashKey[Any]()
@@ -82,9 +90,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--proton-no-lint-cache",
         dest="proton_no_lint_cache",
         action="store_true",
-        help="do not keep the lint gate's results in .proton-lint-cache/ (ini: proton_lint_cache = false)",
+        help="do not keep the lint gate's results (ini: proton_lint_cache = false)",
     )
-    parser.addini("proton_lint_cache", "keep lint results in <rootdir>/.proton-lint-cache/", type="bool", default=True)
+    parser.addini(
+        "proton_lint_cache",
+        "keep lint results in pytest's cache folder (.pytest_cache/d/proton-lint; $PROTON_LINT_CACHE_DIR wins)",
+        type="bool",
+        default=True,
+    )
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -148,6 +161,20 @@ def pytest_configure(config: pytest.Config) -> None:
     except RealAccountRefused as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[SETTINGS_KEY] = settings
+    # getoption() answers the resolved values (command line, else ini, else default), not None
+    for option, value in (
+        ("proton_target", settings.target),
+        ("proton_region", settings.region),
+        ("proton_provisioner", settings.provisioner),
+        ("proton_timeout", settings.timeout),
+    ):
+        setattr(config.option, option, value)
+
+
+def proton_settings(config: pytest.Config) -> Settings:
+    """The run's resolved settings (``target``, ``region``, ``provisioner``, ``timeout``, ...), for a
+    ``conftest.py`` hook that has no fixture to ask: ``proton_settings(config).target``."""
+    return config.stash[SETTINGS_KEY]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -188,8 +215,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 @pytest.fixture(scope="session")
-def proton_target(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Where Proton calls go (``--proton-target``): ``.client(service)``, ``.region``, ``.account_id``."""
+def proton_target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The resolved target, started: ``.name`` (``moto``, ``server`` or ``endpoint``, whatever chose it:
+    option, ini or default), ``.client(service)``, ``.region``, ``.account_id``, ``.endpoint_url``
+    (None in-process), ``.emulated``, ``.timeout``."""
     from pytest_proton.errors import RealAccountRefused
     from pytest_proton.targets import make_target
 
@@ -205,13 +234,13 @@ def proton_target(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def proton_client(proton_target: Any) -> Any:
+def proton_client(proton_target: Target) -> Any:
     """A boto3 Proton client for the target."""
     return proton_target.client("proton")
 
 
 @pytest.fixture(scope="session")
-def proton_controls(request: pytest.FixtureRequest, proton_target: Any) -> Iterator[Any]:
+def proton_controls(request: pytest.FixtureRequest, proton_target: Target) -> Iterator[ProtonControls]:
     """The emulator's controls: ``fail_next(message)``, ``hold()``/``release()``/``holding()``,
     ``advance_clock(hours=1)``. Undone after each test. Skips the test on a real AWS endpoint."""
     from pytest_proton.controls import ProtonControls
@@ -235,8 +264,23 @@ def _proton_controls_reset(request: pytest.FixtureRequest) -> Iterator[None]:
         controls.reset()
 
 
+def _lint_cache_dir(config: pytest.Config) -> Path | None:
+    """Where the lint gate keeps its results: ``$PROTON_LINT_CACHE_DIR`` if set, else pytest's cache
+    folder (``.pytest_cache/d/proton-lint``, which git ignores), else ``<rootdir>/.proton-lint-cache``
+    (it holds a ``.gitignore`` of ``*``) when the cacheprovider plugin is off."""
+    if os.environ.get("PROTON_LINT_CACHE_DIR"):
+        return None  # proton_lint.cache reads it
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return None
+    try:
+        return Path(cache.mkdir("proton-lint"))
+    except OSError:
+        return None
+
+
 @pytest.fixture(scope="session")
-def proton_session(request: pytest.FixtureRequest, proton_target: Any) -> Iterator[Any]:
+def proton_session(request: pytest.FixtureRequest, proton_target: Target) -> Iterator[Lifecycle]:
     """The session's lifecycle: what the ``*_factory`` fixtures make lives until the session ends."""
     from pytest_proton.lifecycle import Context, Lifecycle
     from pytest_proton.naming import Namer, run_token
@@ -244,7 +288,13 @@ def proton_session(request: pytest.FixtureRequest, proton_target: Any) -> Iterat
     config = request.config
     settings = config.stash[SETTINGS_KEY]
     workerinput = getattr(config, "workerinput", None) or {}
-    ctx = Context(proton_target, config.hook, Namer(run_token(workerinput.get("testrunuid"))), settings)
+    ctx = Context(
+        proton_target,
+        config.hook,
+        Namer(run_token(workerinput.get("testrunuid"))),
+        settings,
+        lint_cache_dir=_lint_cache_dir(config) if settings.lint_cache_root is not None else None,
+    )
     session = Lifecycle(ctx, "the session", timeout=proton_target.timeout)
     ctx.session = session
     config.stash[CONTEXT_KEY] = ctx
@@ -256,7 +306,7 @@ def proton_session(request: pytest.FixtureRequest, proton_target: Any) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def proton_template_factory(proton_session: Any) -> Any:
+def proton_template_factory(proton_session: Lifecycle) -> TemplateFactory:
     """Session-scoped ``proton_template``: publishes each folder once per session."""
     from pytest_proton.factories import TemplateFactory
 
@@ -264,7 +314,7 @@ def proton_template_factory(proton_session: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def proton_env_factory(proton_session: Any) -> Any:
+def proton_env_factory(proton_session: Lifecycle) -> EnvironmentFactory:
     """Session-scoped ``proton_env``: environments shared by several tests (or a module)."""
     from pytest_proton.factories import EnvironmentFactory
 
@@ -272,7 +322,7 @@ def proton_env_factory(proton_session: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def proton_service_factory(proton_session: Any) -> Any:
+def proton_service_factory(proton_session: Lifecycle) -> ServiceFactory:
     """Session-scoped ``proton_service``: services shared by several tests (or a module)."""
     from pytest_proton.factories import ServiceFactory
 
@@ -280,7 +330,7 @@ def proton_service_factory(proton_session: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def proton_component_factory(proton_session: Any) -> Any:
+def proton_component_factory(proton_session: Lifecycle) -> ComponentFactory:
     """Session-scoped ``proton_component``."""
     from pytest_proton.factories import ComponentFactory
 
@@ -288,7 +338,7 @@ def proton_component_factory(proton_session: Any) -> Any:
 
 
 @pytest.fixture
-def proton_lifecycle(request: pytest.FixtureRequest, proton_session: Any) -> Iterator[Any]:
+def proton_lifecycle(request: pytest.FixtureRequest, proton_session: Lifecycle) -> Iterator[Lifecycle]:
     """This test's lifecycle: its resources are deleted when it ends (kept with --proton-keep-failed)."""
     from pytest_proton.lifecycle import Lifecycle
 
@@ -310,33 +360,37 @@ def proton_lifecycle(request: pytest.FixtureRequest, proton_session: Any) -> Ite
 
 
 @pytest.fixture
-def proton_template(proton_lifecycle: Any) -> Any:
-    """``proton_template(path, *, name=None, lint=True, compatible=None)``: lint the bundle folder,
-    archive and upload it, create the template and version, wait until registered, publish."""
+def proton_template(proton_lifecycle: Lifecycle) -> TemplateFactory:
+    """``proton_template(path, *, name=None, basename=None, lint=True, compatible=None, description=None)``
+    -> TemplateHandle: lint the bundle folder, archive and upload it, create the template and version,
+    wait until registered, publish. Deleted when the test ends."""
     from pytest_proton.factories import TemplateFactory
 
     return TemplateFactory(proton_lifecycle)
 
 
 @pytest.fixture
-def proton_env(proton_lifecycle: Any) -> Any:
-    """``proton_env(template, spec=None, *, name=None, wait=True, timeout=None)`` -> EnvironmentHandle."""
+def proton_env(proton_lifecycle: Lifecycle) -> EnvironmentFactory:
+    """``proton_env(template, spec=None, *, name=None, basename=None, wait=True, timeout=None, **params)``
+    -> EnvironmentHandle. Deleted when the test ends."""
     from pytest_proton.factories import EnvironmentFactory
 
     return EnvironmentFactory(proton_lifecycle)
 
 
 @pytest.fixture
-def proton_service(proton_lifecycle: Any) -> Any:
-    """``proton_service(template, spec=None, *, environments=None, name=None, wait=True)`` -> ServiceHandle."""
+def proton_service(proton_lifecycle: Lifecycle) -> ServiceFactory:
+    """``proton_service(template, spec=None, *, environments=None, name=None, basename=None, repository=None,
+    wait=True, timeout=None, **params)`` -> ServiceHandle. Deleted when the test ends."""
     from pytest_proton.factories import ServiceFactory
 
     return ServiceFactory(proton_lifecycle)
 
 
 @pytest.fixture
-def proton_component(proton_lifecycle: Any) -> Any:
-    """``proton_component(path, *, instance=None, environment=None, name=None)`` -> ComponentHandle."""
+def proton_component(proton_lifecycle: Lifecycle) -> ComponentFactory:
+    """``proton_component(path, *, instance=None, environment=None, name=None, basename=None, lint=True,
+    wait=True, timeout=None, **params)`` -> ComponentHandle. Deleted when the test ends."""
     from pytest_proton.factories import ComponentFactory
 
     return ComponentFactory(proton_lifecycle)

@@ -35,6 +35,22 @@ def load(spec: Any) -> dict[str, Any]:
     return document
 
 
+def sample_inputs(path: Path, kind: str) -> dict[str, Any] | None:
+    """An EnvironmentSpec from a ``proton-inputs.json`` / ``proton.auto.tfvars.json`` sample's
+    ``environment.inputs`` (None for other samples: a service spec also needs its environments)."""
+    import json
+
+    if kind != "environment":
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    environment = data.get("environment") if isinstance(data, dict) else None
+    inputs = environment.get("inputs") if isinstance(environment, dict) else None
+    return {"proton": "EnvironmentSpec", "spec": dict(inputs)} if isinstance(inputs, dict) else None
+
+
 def environment_spec(spec: Any) -> str:
     document = load(spec)
     if "proton" not in document:

@@ -111,6 +111,7 @@ def restore_provisioner() -> None:
 class Target:
     """Base class: a place that answers the Proton API, with a boto3 client factory."""
 
+    #: the resolved ``--proton-target``: ``moto``, ``server`` or ``endpoint``
     name = "target"
     #: whether the emulator's controls (fail next, hold, clock) can be used
     emulated = True
@@ -127,11 +128,13 @@ class Target:
 
     # lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
+        """Make the target answer (the ``proton_target`` fixture calls it)."""
         import boto3
 
         self._session = boto3.session.Session(region_name=self.region, **self._credentials())
 
     def stop(self) -> None:
+        """Undo ``start`` (at the end of the session)."""
         self._session = None
 
     def _credentials(self) -> dict[str, str]:
@@ -139,6 +142,7 @@ class Target:
 
     # clients --------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
+        """A boto3 client of ``service`` (``proton``, ``s3``, ``cloudformation``, ...) for the target."""
         if self._session is None:
             raise RuntimeError(f"the {self.name} target is not started")
         from botocore.config import Config
@@ -148,15 +152,18 @@ class Target:
 
     @property
     def account_id(self) -> str:
+        """The account the target answers for (``sts get-caller-identity``)."""
         if self._account_id is None:
             self._account_id = self.client("sts").get_caller_identity()["Account"]
         return self._account_id
 
     @property
     def timeout(self) -> float:
+        """Seconds to wait for a deployment: ``--proton-timeout``, else 30 (emulators) or 1800 (AWS)."""
         return self.settings.timeout if self.settings.timeout is not None else self.default_timeout
 
     def describe(self) -> str:
+        """``moto (in-process, us-east-1)``: for messages."""
         where = self.endpoint_url or "in-process"
         return f"{self.name} ({where}, {self.region})"
 
@@ -185,6 +192,10 @@ class MotoTarget(Target):
         self._mock = mock_aws()
         self._mock.start()
         super().start()
+        # moto answers the fake credentials with its default account: no STS client needed to ask it
+        from moto.core import DEFAULT_ACCOUNT_ID
+
+        self._account_id = DEFAULT_ACCOUNT_ID
 
     def stop(self) -> None:
         super().stop()

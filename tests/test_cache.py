@@ -28,8 +28,12 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
+#: the children import this checkout, not whichever proton_lint is installed
+CHECKOUT = str(Path(__file__).resolve().parents[1])
+
+
 def probe(repo: Path, *args: str, home: Path) -> str:
-    env = {**os.environ, "XDG_CACHE_HOME": str(home)}
+    env = {**os.environ, "XDG_CACHE_HOME": str(home), "PYTHONPATH": CHECKOUT}
     done = subprocess.run(
         [sys.executable, "-c", PROBE, "check", ".", *args], cwd=repo, capture_output=True, text=True, env=env
     )
@@ -87,3 +91,26 @@ def test_a_spec_outside_the_linted_folder_invalidates_the_cached_run(tmp_path: P
     spec.write_text('proton: EnvironmentSpec\nspec:\n  vpc_cidr: "not a cidr"\n')
     assert "PL402" in check()
     assert check() == check("--no-cache")
+
+
+def test_cache_dir_option_and_environment_variable(repo: Path, tmp_path_factory) -> None:
+    """``--cache-dir`` and ``PROTON_LINT_CACHE_DIR`` move the cache; it ignores itself for git wherever it is."""
+    home = tmp_path_factory.mktemp("home")
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "cache"
+    assert probe(repo, "--cache-dir", str(elsewhere), home=home) == "1 ['jinja2', 'cfnlint']"
+    assert probe(repo, "--cache-dir", str(elsewhere), home=home) == "1 []"
+    assert (elsewhere / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert not (repo / ".proton-lint-cache").exists()
+    from_env = tmp_path_factory.mktemp("env") / "cache"
+    env = {**os.environ, "XDG_CACHE_HOME": str(home), "PYTHONPATH": CHECKOUT, "PROTON_LINT_CACHE_DIR": str(from_env)}
+    subprocess.run([sys.executable, "-c", PROBE, "check", "."], cwd=repo, capture_output=True, env=env, check=False)
+    assert (from_env / ".gitignore").is_file() and list(from_env.rglob("*.json"))
+    assert not (repo / ".proton-lint-cache").exists()
+
+
+def test_an_old_cache_folder_gets_its_gitignore(tmp_path: Path) -> None:
+    from proton_lint.cache import CACHE_DIR, ResultCache
+
+    (tmp_path / CACHE_DIR).mkdir()  # made by an older proton-lint, without .gitignore
+    ResultCache(tmp_path).put("run", "ab" * 32, {"findings": []})
+    assert (tmp_path / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"

@@ -48,4 +48,4 @@ def shared_env(proton_env_factory, vpc_template, proton_target):
     Its componentRoleArn allows directly defined components (test_component.py), as in Proton.
     """
     role = f"arn:aws:iam::{proton_target.account_id}:role/pytest-proton-component"
-    return proton_env_factory(vpc_template, name="vpc-env-shared", componentRoleArn=role)
+    return proton_env_factory(vpc_template, basename="vpc-env-shared", componentRoleArn=role)

@@ -9,7 +9,7 @@ INSTANCE_OUTPUTS = {"QueueUrl", "QueueArn", "DeadLetterQueueUrl", "FunctionName"
 
 def _environments(proton_env, vpc_template):
     # The sample spec puts its instances on vpc-env-dev and vpc-env-prod: make both.
-    return proton_env(vpc_template, name="vpc-env-dev"), proton_env(vpc_template, name="vpc-env-prod")
+    return proton_env(vpc_template, basename="vpc-env-dev"), proton_env(vpc_template, basename="vpc-env-prod")
 
 
 def test_two_instances_and_a_pipeline(proton_env, proton_service, vpc_template, worker_template):

@@ -94,7 +94,7 @@ class ServiceInstancesMixin(_Base):
         self._check_instance_environment(version, entry)
         provisioning.validate_spec(self, version, params["spec"])
         tags = tags_to_dict(params.get("tags"))
-        instance = self._new_instance(service, version, entry)
+        instance = self._new_instance(service, version, entry, params["spec"])
         instance.last_client_request_token = params.get("clientToken")
         self.tags.set(instance.arn, tags)
         service.last_modified_at = now

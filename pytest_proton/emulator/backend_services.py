@@ -69,11 +69,16 @@ class ServicesMixin(_Base):
                 f"'{version.template_name}:{version.label}' does not list as compatible"
             )
 
-    def _new_instance(self, service: Service, version: TemplateVersion, entry: dict[str, Any]) -> ServiceInstance:
+    def _new_instance(
+        self, service: Service, version: TemplateVersion, entry: dict[str, Any], spec: str | None = None
+    ) -> ServiceInstance:
+        """``spec``: what CreateServiceInstance was sent; else the service's spec (CreateService, UpdateService)."""
         instance = ServiceInstance(
             arn=self.arn("service", f"{service.name}/service-instance/{entry['name']}"),
             created_at=self.now(),
-            state=EnvironmentState(version.template_name, version.major, version.minor, dump(entry)),
+            # GetServiceInstance's spec is "the service spec that was used to create the service
+            # instance" (the API reference's ServiceInstance.spec): the whole ServiceSpec, as after an update
+            state=EnvironmentState(version.template_name, version.major, version.minor, spec or service.spec),
             name=entry["name"],
             service_name=service.name,
             environment_name=entry["environment"],
@@ -274,9 +279,9 @@ class ServicesMixin(_Base):
             provisioning.destroy(self, instance)  # its stack goes with it (issue 5)
             self.tags.drop(instance.arn)
             self._drop_deployments(instance.arn)
+        service.spec = spec
         for entry in added:
             self._new_instance(service, version, entry)
-        service.spec = spec
         if added:
             service.status = UPDATE_IN_PROGRESS
 

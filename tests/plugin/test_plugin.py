@@ -11,8 +11,8 @@ import pytest_proton
 
 def test_lifecycle(proton_template, proton_env, proton_service, proton_target, net, app):
     assert pytest_proton.__file__.startswith({root!r})  # this checkout, not an installed copy
-    a = proton_env(net, name="net-a")
-    b = proton_env(net, {{"cidr": "10.2.0.0/16"}}, name="net-b")
+    a = proton_env(net, basename="net-a")
+    b = proton_env(net, {{"cidr": "10.2.0.0/16"}}, basename="net-b")
     service = proton_service(app)
     assert a.status == b.status == "SUCCEEDED"
     assert service.status == "ACTIVE"
@@ -68,8 +68,8 @@ def test_xdist_two_workers_unique_names(suite: pytest.Pytester, run, emulator_se
 
         @pytest.mark.parametrize("n", range(6))
         def test_env(n, proton_env, net, app, proton_service, tmp_path_factory):
-            env = proton_env(net, name="net-a")
-            other = proton_env(net, name="net-b")
+            env = proton_env(net, basename="net-a")
+            other = proton_env(net, basename="net-b")
             proton_service(app)
             out = tmp_path_factory.getbasetemp().parent.parent / f"names-{os.getpid()}-{n}.json"
             out.write_text(json.dumps([os.environ.get("PYTEST_XDIST_WORKER"), env.name, net.name]))
@@ -86,7 +86,9 @@ def test_xdist_two_workers_unique_names(suite: pytest.Pytester, run, emulator_se
     assert len({env for _, env, _ in records}) == 6  # every environment name unique across workers
     templates = {template for _, _, template in records}
     assert len(templates) == 2  # one session template per worker, shared by that worker's tests
-    assert all(worker in name for worker, name, _ in records)
+    # the suffix says which worker made the name (gw0: 0, gw1: 1) and has one length on both
+    assert all(name[-4] == worker[2:] for worker, name, _ in records)
+    assert {len(name) - len("net-a") for _, name, _ in records} == {9}
     assert not any(emulator_server.leftovers().values()), emulator_server.leftovers()
 
 
@@ -96,14 +98,14 @@ def test_teardown_after_failure_and_error_leaves_nothing(suite: pytest.Pytester,
         import pytest
 
         def test_fails_after_creating(proton_env, proton_service, net, app):
-            proton_env(net, name="net-a")
-            proton_env(net, name="net-b")
+            proton_env(net, basename="net-a")
+            proton_env(net, basename="net-b")
             proton_service(app)
             assert False, "the test fails"
 
         @pytest.fixture
         def broken(proton_env, net):
-            proton_env(net, name="net-a")
+            proton_env(net, basename="net-a")
             raise RuntimeError("the fixture errors")
 
         def test_errors_in_setup(broken):
@@ -122,8 +124,8 @@ def test_keyboard_interrupt_leaves_nothing(suite: pytest.Pytester, run, emulator
     suite.makepyfile(
         test_interrupted="""
         def test_interrupted(proton_env, proton_service, net, app):
-            proton_env(net, name="net-a")
-            proton_env(net, name="net-b")
+            proton_env(net, basename="net-a")
+            proton_env(net, basename="net-b")
             proton_service(app)
             raise KeyboardInterrupt
 
@@ -140,11 +142,11 @@ def test_keep_failed_keeps_and_prints_arns(suite: pytest.Pytester, run, emulator
     suite.makepyfile(
         test_keep="""
         def test_fails(proton_env, net):
-            proton_env(net, name="kept-env")
+            proton_env(net, basename="kept-env")
             assert False
 
         def test_passes(proton_env, net):
-            proton_env(net, name="gone-env")
+            proton_env(net, basename="gone-env")
         """
     )
     result = run("--proton-target", "endpoint", "--proton-endpoint-url", emulator_server.url, "--proton-keep-failed")
@@ -218,8 +220,8 @@ def pytest_sessionfinish(session):
     suite.makepyfile(
         test_hooks="""
         def test_it(proton_env, proton_service, net, app):
-            proton_env(net, name="net-a")
-            proton_env(net, name="net-b")
+            proton_env(net, basename="net-a")
+            proton_env(net, basename="net-b")
             proton_service(app)
         """
     )
@@ -346,7 +348,7 @@ def test_session_factory_shares_a_module_environment(suite: pytest.Pytester, run
 
         @pytest.fixture(scope="module")
         def network(proton_env_factory, net):
-            env = proton_env_factory(net, name="shared")
+            env = proton_env_factory(net, basename="shared")
             yield env
             env.delete()
 
@@ -369,8 +371,8 @@ PROVISIONER_TEST = """
 from pytest_proton.emulator import proton_backends, provisioners, provisioning
 
 def test_provisioner(proton_env, proton_service, net, app, proton_target):
-    a = proton_env(net, name="net-a")
-    proton_env(net, name="net-b")
+    a = proton_env(net, basename="net-a")
+    proton_env(net, basename="net-b")
     service = proton_service(app)
     assert a.outputs["VpcId"].startswith("vpc-")
     assert service.instances["one"].outputs["QueueUrl"]

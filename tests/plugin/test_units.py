@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from pytest_proton import bundle_upload, specs
-from pytest_proton.naming import Namer
+from pytest_proton.naming import Namer, run_token
 from pytest_proton.targets import Settings, check_real_account_opt_in, is_real_aws
 
 from .conftest import ROOT
@@ -23,14 +23,25 @@ NAME = re.compile(r"^[0-9A-Za-z]+[0-9A-Za-z_\-]*$")
 
 
 def test_names_are_unique_valid_and_bounded() -> None:
-    gw0, gw1 = Namer("abc123", "gw0"), Namer("abc123", "gw1")
+    gw0, gw1 = Namer("abc1", "gw0"), Namer("abc1", "gw1")
     names = [gw0("vpc-env"), gw0("vpc-env"), gw1("vpc-env"), gw0("x" * 200), gw0("--weird name!"), gw0("_x")]
     assert len(set(names)) == len(names)
     assert all(NAME.match(n) and len(n) <= 100 for n in names)
-    assert names[0] == "vpc-env-abc123gw0-1"
-    assert Namer("abc123", "main")("net") == "net-abc123-1"
+    assert names[0] == "vpc-env-abc10001"
+    assert names[2] == "vpc-env-abc11001"
+    assert Namer("abc1", "main")("net") == "net-abc10001"
     bucket = gw1.bucket("123456789012", "eu-west-1")
-    assert bucket == bucket.lower() and len(bucket) <= 63 and "gw1" in bucket
+    assert bucket == bucket.lower() and len(bucket) <= 63 and "abc11" in bucket
+
+
+def test_suffixes_have_one_length_with_or_without_xdist() -> None:
+    """A template truncating names renders the same under -n 2 as in one process (issue 12)."""
+    run = run_token("f" * 32)
+    lengths = {len(Namer(run, worker)("svc")) for worker in ("main", "gw0", "gw1", "gw9", "gw35")}
+    assert lengths == {len("svc") + 9}
+    assert len(run_token()) == 4 and run_token("ab12cd") == run_token("ab12cd")
+    with pytest.raises(ValueError, match="up to 36 xdist workers"):
+        Namer(run, "gw36")
 
 
 def test_environment_spec_forms(tmp_path: Path) -> None:
@@ -87,12 +98,99 @@ def test_locate_the_example_bundles() -> None:
     assert env.sample_spec == EXAMPLES / "environment-templates" / "vpc-env" / "spec" / "spec.yaml"
     svc = bundle_upload.locate(EXAMPLES / "service-templates" / "queue-worker-svc" / "v1")
     assert (svc.kind, svc.has_pipeline) == ("service", True)
-    assert svc.compatible_environments == (("vpc-env", "1"),)
+    assert svc.compatible_environments == (("vpc-env", 1),)
     assert svc.supported_component_sources == ("DIRECTLY_DEFINED",)
     component = bundle_upload.locate(EXAMPLES / "component-templates" / "cache-component")
     assert component.kind == "component"
     with pytest.raises(FileNotFoundError):
         bundle_upload.locate(EXAMPLES)
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+ENV_BUNDLE = {
+    "net/v1/schema/schema.yaml": (
+        'schema:\n  format:\n    openapi: "3.0.0"\n  environment_input_type: "In"\n  types:\n    In:\n'
+        "      type: object\n      properties:\n        cidr:\n          type: string\n"
+    ),
+    "net/v1/infrastructure/manifest.yaml": (
+        "infrastructure:\n  templates:\n    - file: cloudformation.yaml\n      rendering_engine: jinja\n"
+        "      template_language: cloudformation\n"
+    ),
+    "net/v1/infrastructure/cloudformation.yaml": "Resources: {}\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("where", "extra"),
+    [
+        ("specs folder beside the template folder", {"specs/net-spec.yaml": "proton: EnvironmentSpec\nspec: {}\n"}),
+        ("spec folder in the bundle", {"net/v1/spec/spec.yaml": "proton: EnvironmentSpec\nspec: {}\n"}),
+        (
+            "named in the configuration",
+            {
+                ".proton-lint.yaml": "specs:\n  'net/*':\n    - samples/dev.yaml\n",
+                "samples/dev.yaml": "proton: EnvironmentSpec\nspec: {}\n",
+            },
+        ),
+    ],
+)
+def test_locate_finds_specs_where_the_linter_does(tmp_path: Path, where: str, extra: dict[str, str]) -> None:
+    (tmp_path / ".git").mkdir()
+    _tree(tmp_path, {**ENV_BUNDLE, **extra})
+    bundle = bundle_upload.locate(tmp_path / "net")
+    assert bundle.sample_spec is not None, where
+    assert (
+        bundle.sample_spec.name
+        == {"specs": "net-spec.yaml", "spec": "spec.yaml", "named": "dev.yaml"}[where.split(maxsplit=1)[0]]
+    )
+
+
+def test_proton_inputs_sample_is_the_last_resort(tmp_path: Path) -> None:
+    from pytest_proton.factories import _default_spec
+
+    (tmp_path / ".git").mkdir()
+    sample = '{"environment": {"name": "dev", "inputs": {"cidr": "10.2.0.0/16"}}}'
+    _tree(tmp_path, {**ENV_BUNDLE, "net/v1/infrastructure/proton-inputs.json": sample})
+    bundle = bundle_upload.locate(tmp_path / "net")
+    assert bundle.sample_spec is None and bundle.input_samples
+    assert _default_spec(bundle) == {"proton": "EnvironmentSpec", "spec": {"cidr": "10.2.0.0/16"}}
+
+
+def test_missing_spec_names_the_linters_places(tmp_path: Path) -> None:
+    from pytest_proton.factories import _default_spec
+
+    (tmp_path / ".git").mkdir()
+    bundle = bundle_upload.locate(_tree(tmp_path, ENV_BUNDLE) / "net")
+    with pytest.raises(ValueError, match=r"spec/ and specs/ folders.*configuration"):
+        _default_spec(bundle)
+
+
+def test_a_compatible_entry_without_major_is_an_error_as_in_the_linter(tmp_path: Path) -> None:
+    from pytest_proton.factories import _compatible
+
+    (tmp_path / ".git").mkdir()
+    files = {
+        "app/v1/schema/schema.yaml": (
+            'schema:\n  format:\n    openapi: "3.0.0"\n  service_input_type: "In"\n  types:\n    In:\n'
+            "      type: object\n      properties: {}\n"
+        ),
+        "app/v1/instance_infrastructure/manifest.yaml": ENV_BUNDLE["net/v1/infrastructure/manifest.yaml"],
+        "app/v1/instance_infrastructure/cloudformation.yaml": "Resources: {}\n",
+        "app/v1/.template-registration.yaml": "compatible_environments:\n  - net\n",
+    }
+    bundle = bundle_upload.locate(_tree(tmp_path, files) / "app")
+    assert bundle.compatible_environments == ()
+    assert bundle.registration_problems and ".template-registration.yaml:2:" in bundle.registration_problems[0]
+    with pytest.raises(ValueError, match="has no major version"):
+        _compatible(FakeLifecycle(), bundle, None)
+    with pytest.raises(ValueError, match="names no major version"):
+        _compatible(FakeLifecycle(), bundle, ["net"])
 
 
 def test_archive_is_reproducible_and_rooted() -> None:
@@ -151,11 +249,11 @@ def test_component_call_shape() -> None:
     instance = ServiceInstanceHandle(ctx, scope, service, "one")  # type: ignore[arg-type]
     create_component(scope, EXAMPLES / "component-templates" / "cache-component", instance=instance, wait=False)
     _, params = next(call for call in client.calls if call[0] == "create_component")
-    assert params["name"] == "cache-component-r-1"
+    assert params["name"] == "cache-component-r0001"
     assert (params["serviceName"], params["serviceInstanceName"]) == ("svc-r-1", "one")
     assert params["serviceSpec"] == "proton: ServiceSpec\n"
     assert "rendering_engine: jinja" in params["manifest"]
     assert "AWS::ElastiCache::CacheCluster" in params["templateFile"]
-    assert [e.label for e in scope.entries] == ["component cache-component-r-1"]  # registered for cleanup
+    assert [e.label for e in scope.entries] == ["component cache-component-r0001"]  # registered for cleanup
     with pytest.raises(ValueError, match="attached to a service instance"):
         create_component(scope, EXAMPLES / "component-templates" / "cache-component", wait=False)

@@ -30,9 +30,12 @@ property. :data:`ENABLED` turns the checks off (for the benchmark's before/after
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 #: Validate templates against the catalogue (the benchmark turns it off to measure its cost).
@@ -71,9 +74,41 @@ def _manager() -> Any:
     return PROVIDER_SCHEMA_MANAGER
 
 
+@lru_cache(maxsize=1)
+def _cfnlint_data() -> Path | None:
+    """cfn-lint's ``data`` folder, found without importing cfn-lint (which takes seconds)."""
+    spec = importlib.util.find_spec("cfnlint")
+    for location in list(spec.submodule_search_locations or []) if spec is not None else []:
+        folder = Path(location) / "data"
+        if (folder / "schemas" / "providers").is_dir() and (folder / "schemas" / "resources").is_dir():
+            return folder
+    return None
+
+
+_TYPE_ENTRY = re.compile(r'^\s*"([A-Za-z0-9:]+)":\s*"([0-9a-f]+)",?\s*$', re.MULTILINE)
+
+
+@lru_cache(maxsize=32)
+def _region_table(region: str) -> dict[str, str] | None:
+    """cfn-lint's ``providers/<region>.py`` table of resource type -> schema file, read as text
+    (its ``"AWS::X::Y": "<hash>",`` lines; importing or parsing the module takes a third of a second)."""
+    folder = _cfnlint_data()
+    if folder is None:
+        return None
+    try:
+        text = (folder / "schemas" / "providers" / f"{region.replace('-', '_')}.py").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return dict(_TYPE_ENTRY.findall(text)) or None
+
+
 @lru_cache(maxsize=64)
 def _region(region: str) -> str:
     """``region`` when cfn-lint ships schemas for it, else us-east-1."""
+    if _region_table(region) is not None:
+        return region
+    if _cfnlint_data() is not None:
+        return _FALLBACK_REGION
     try:
         _manager().get_resource_types(region)
     except Exception:  # noqa: BLE001 - an unknown Region: its module does not exist
@@ -84,7 +119,20 @@ def _region(region: str) -> str:
 @lru_cache(maxsize=64)
 def resource_types(region: str) -> frozenset[str]:
     """Every resource type CloudFormation knows in ``region``."""
+    table = _region_table(_region(region))
+    if table is not None:
+        return frozenset(table)
     return frozenset(_manager().get_resource_types(_region(region)))
+
+
+def _schema_file(region: str, type_name: str) -> dict[str, Any] | None:
+    table, folder = _region_table(region), _cfnlint_data()
+    if table is None or folder is None or type_name not in table:
+        return None
+    try:
+        return dict(json.loads((folder / "schemas" / "resources" / f"{table[type_name]}.json").read_text("utf-8")))
+    except (OSError, ValueError):
+        return None
 
 
 def is_custom(type_name: str) -> bool:
@@ -98,6 +146,12 @@ def exists(region: str, type_name: str) -> bool:
 @lru_cache(maxsize=1024)
 def schema(region: str, type_name: str) -> dict[str, Any] | None:
     """The provider schema of ``type_name`` in ``region`` (us-east-1's when the Region lacks it), or None."""
+    for where in (_region(region), _FALLBACK_REGION):
+        found = _schema_file(where, type_name)
+        if found is not None:
+            return found
+    if _region_table(_region(region)) is not None:
+        return None  # cfn-lint's tables answered: no such type
     for where in (_region(region), _FALLBACK_REGION):
         try:
             return dict(_manager().get_resource_schema(where, type_name).schema)
@@ -324,6 +378,9 @@ def _is_function(node: dict[str, Any]) -> bool:
 @lru_cache(maxsize=1)
 def runtime_lifecycle() -> dict[str, dict[str, Any]]:
     """cfn-lint's Lambda runtime dates: runtime -> {deprecated, create-block, update-block, successor}."""
+    folder = _cfnlint_data()
+    if folder is not None and (folder / "AdditionalSpecs" / "LmbdRuntimeLifecycle.json").is_file():
+        return dict(json.loads((folder / "AdditionalSpecs" / "LmbdRuntimeLifecycle.json").read_text("utf-8")))
     from cfnlint.data import AdditionalSpecs
     from cfnlint.helpers import load_resource
 

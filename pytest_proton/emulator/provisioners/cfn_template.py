@@ -1,7 +1,8 @@
 """Reading a rendered CloudFormation template before it is deployed, and standing in for what moto lacks.
 
-:func:`parse` reads the rendered text with cfn-lint's decoder (YAML or JSON, short-form tags such as
-``!Ref`` and ``!GetAtt``); a template that does not parse is a :class:`TemplateError` at its line.
+:func:`parse` reads the rendered text (YAML or JSON, short-form tags such as ``!Ref`` and ``!GetAtt``)
+with :mod:`.cfn_yaml`, not cfn-lint's decoder, whose import alone takes seconds; a template that does
+not parse is a :class:`TemplateError` at its line.
 
 :func:`stand_in` simulates the resources moto cannot make (types moto's CloudFormation lacks, and
 those moto failed on: moto_gaps.SimulationNeeded, named in ``simulate`` with the reason):
@@ -77,14 +78,14 @@ def moto_types() -> frozenset[str]:
 
 def parse(text: str) -> dict[str, Any]:
     """The template as data; TemplateError (with the rendered line) when it is not a template."""
-    from cfnlint.decode import decode_str
+    from pytest_proton.emulator.provisioners import cfn_yaml
 
-    template, matches = decode_str(text)
-    if matches or template is None:
-        first = matches[0] if matches else None
-        message = first.message if first is not None else "the template is empty"
-        line = getattr(first, "linenumber", None) if first is not None else None
-        raise TemplateError(f"the rendered template is not valid YAML: {message}", line)
+    try:
+        template = cfn_yaml.load(text)
+    except cfn_yaml.CfnYamlError as error:
+        raise TemplateError(f"the rendered template is not valid YAML: {error.message}", error.line) from None
+    if template is None:
+        raise TemplateError("the rendered template is not valid YAML: the template is empty")
     if not isinstance(template, dict):
         raise TemplateError("the rendered template is not a mapping")
     resources = template.get("Resources")

@@ -49,7 +49,7 @@ def svc_template(proton_template_factory, env_template):
 
 @pytest.fixture
 def deployed(proton_env, proton_service, env_template, svc_template):
-    env = proton_env(env_template, ENV_SPEC, name="multi-svc-beta")  # the name the sample service spec uses
+    env = proton_env(env_template, ENV_SPEC, basename="multi-svc-beta")  # the name the sample service spec uses
     service = proton_service(svc_template, SVC_SPEC)
     return env, service
 
