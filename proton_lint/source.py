@@ -205,7 +205,10 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
         hint = _TAB_HINT
     elif "alias" in (exc.context or "") or "alias" in problem:
         hint = _ALIAS_HINT
-    return YamlProblem("syntax", f"invalid YAML: {problem}{context}", _mark_span(mark), hint)
+    span = _mark_span(mark)
+    if span.line > max(len(lines), 1):  # the end of the file: point at its last line, which exists
+        span = Span(max(len(lines), 1), max(len(lines[-1]) if lines else 0, 0) + 1)
+    return YamlProblem("syntax", f"invalid YAML: {problem}{context}", span, hint)
 
 
 def parse_yaml(data: bytes | str) -> YamlDocument:

@@ -146,7 +146,7 @@ def test_hostile_archive_members_are_skipped_and_reported(tmp_path: Path, linter
 def test_archive_far_too_large_is_refused_before_reading(tmp_path: Path) -> None:
     big = tmp_path / "big.tar.gz"
     with big.open("wb") as handle:
-        handle.truncate(budgets.DEFAULT.archive_compressed + 1)
+        handle.truncate(budgets.defaults().archive_compressed + 1)
     with pytest.raises(ArchiveRefused, match="not opened"):
         read_archive(big)
 

@@ -177,7 +177,7 @@ def test_current_val_is_accepted_for_any_input(tmp_path: Path) -> None:
         ("proton: environmentspec\nspec:\n  name_prefix: abc\n", 1, "exactly `EnvironmentSpec`"),
         ("spec:\n  name_prefix: abc\n", 1, "no `proton:` key"),
         ("proton: EnvironmentSpec\nspec: [a, b]\n", 2, "`spec:` should be a mapping"),
-        ("proton: EnvironmentSpec\nspec:\n  name_prefix: [abc\n", 4, "not readable"),
+        ("proton: EnvironmentSpec\nspec:\n  name_prefix: [abc\n", 3, "not readable"),
         ("proton: EnvironmentSpec\n---\nproton: EnvironmentSpec\n", 2, "more than one YAML document"),
         ("proton: Spec\n", 1, "`EnvironmentSpec` or `ServiceSpec`"),
     ],

@@ -60,8 +60,8 @@ CASES = [
     ("internal-errors-beyond-the-limit", _many(200, SSM_WITHOUT_NAME), "limits.simulated-resources"),
     ("unsupported-types-cost-no-attempts", _many(300, TOPIC_POLICY), "SUCCEEDED 300"),
     ("a-thousand-misspelled-types", _many(1000, "    Type: AWS::SQS::Queueue\n"), "Unrecognized resource types"),
-    ("deeply-nested-property-value", _nested(400), "FAILED the rendered template is not valid YAML"),
-    ("nested-property-value-within-parsing", _nested(60), "SUCCEEDED"),
+    ("deeply-nested-property-value", _nested(400), "expected type: String, found: JSONArray"),
+    ("nested-property-value-within-parsing", _nested(60), "expected type: String, found: JSONArray"),
 ]
 
 

@@ -345,9 +345,16 @@ def _nested_problem(value: Any, shape: Any, root: dict[str, Any], path: str, dep
     schema_node = _resolved(shape, root)
     if depth > 32 or not schema_node or any(k in schema_node for k in ("oneOf", "anyOf", "allOf", "patternProperties")):
         return None
+    if (
+        isinstance(value, dict)
+        and len(value) == 1
+        and (next(iter(value)) == "Ref" or next(iter(value)).startswith("Fn::"))
+    ):
+        return None
+    mismatch = _container_mismatch(value, schema_node.get("type"))
+    if mismatch is not None:
+        return f"{path}: {mismatch}"
     if isinstance(value, dict):
-        if len(value) == 1 and (next(iter(value)) == "Ref" or next(iter(value)).startswith("Fn::")):
-            return None
         known = schema_node.get("properties")
         if not isinstance(known, dict):
             return None
@@ -368,6 +375,19 @@ def _nested_problem(value: Any, shape: Any, root: dict[str, Any], path: str, dep
             if found is not None:
                 return found
     return None
+
+
+#: JSON Schema types as CloudFormation's schema validation names them ("expected type: String, found: JSONArray")
+_JSON_TYPE_NAMES = {"string": "String", "integer": "Integer", "number": "Number", "boolean": "Boolean"}
+
+
+def _container_mismatch(value: Any, expected: Any) -> str | None:
+    """A list or object where the schema wants a scalar, in CloudFormation's words; scalars are not
+    judged against each other (CloudFormation converts between strings, numbers and booleans)."""
+    if not isinstance(expected, str) or expected not in _JSON_TYPE_NAMES or not isinstance(value, (list, dict)):
+        return None
+    found = "JSONArray" if isinstance(value, list) else "JSONObject"
+    return f"expected type: {_JSON_TYPE_NAMES[expected]}, found: {found}"
 
 
 def _is_function(node: dict[str, Any]) -> bool:
