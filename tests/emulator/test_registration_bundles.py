@@ -71,7 +71,7 @@ def test_a_missing_bucket_or_object_is_refused_at_create(proton: Any, bucket: st
     [
         ({"schema/schema.yaml": None}, "PL101"),
         ({"infrastructure/manifest.yaml": "infrastructure:\n  templates: []\n"}, "PL201"),
-        ({"schema/schema.yaml": "schema:\n  format: [\n"}, "schema/schema.yaml:3: invalid YAML"),
+        ({"schema/schema.yaml": "schema:\n  format: [\n"}, "schema/schema.yaml:2: invalid YAML"),
         ({"infrastructure/cloudformation.yaml": None}, "cloudformation.yaml"),
     ],
 )

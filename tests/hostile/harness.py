@@ -7,11 +7,13 @@ table in the issue note was made: ``PROTON_LINT_HOSTILE_REPORT=/tmp/h.jsonl pyte
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -37,11 +39,24 @@ class Outcome:
 
 
 _BOOT = """
-import resource, runpy, sys
-cap = int(sys.argv[1])
+import atexit, resource, runpy, sys
+cap, peak_path = int(sys.argv[1]), sys.argv[2]
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-module = sys.argv[2]
-sys.argv = [module, *sys.argv[3:]]
+
+
+def peak():
+    # VmHWM belongs to this process's own memory map, unlike ru_maxrss (kept across exec); the
+    # pool workers it forked and waited for report theirs in RUSAGE_CHILDREN
+    with open("/proc/self/status") as status:
+        own = next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), 0)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with open(peak_path, "w") as out:
+        out.write(str(max(own, workers)))
+
+
+atexit.register(peak)
+module = sys.argv[3]
+sys.argv = [module, *sys.argv[4:]]
 runpy.run_module(module, run_name="__main__", alter_sys=True)
 """
 
@@ -59,10 +74,12 @@ def run_bounded(
 
     ``argv[0]`` is the module; the child caps its address space at ``memory_mb`` first.
     """
-    # the child caps its own address space before it runs the module; no preexec_fn, so it is
-    # spawned, not forked from pytest, and its peak memory is its own (Linux keeps ru_maxrss
-    # across exec: a forked child would start from pytest's)
-    command = [sys.executable, "-c", _BOOT, str(memory_mb * 1024 * 1024), *argv]
+    # the child caps its own address space before it runs the module, and writes its own peak
+    # (VmHWM) at exit: Linux keeps ru_maxrss across exec, so a child of a big pytest would
+    # report pytest's memory
+    peak_file = tempfile.NamedTemporaryFile(prefix="proton-lint-peak-", delete=False)  # noqa: SIM115
+    peak_file.close()
+    command = [sys.executable, "-c", _BOOT, str(memory_mb * 1024 * 1024), peak_file.name, *argv]
     # the checkout under test, not whichever copy is installed
     path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
     child_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": path, **(env or {})}
@@ -96,11 +113,24 @@ def run_bounded(
     for reader in readers:
         reader.join()
     elapsed = time.perf_counter() - started
-    peak_mb = usage.ru_maxrss / 1024
+    peak_mb = _own_peak_mb(peak_file.name, usage)
     out, err = chunks.get("out", b""), chunks.get("err", b"")
     outcome = Outcome(proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), elapsed, peak_mb)
     _record(outcome)
     return outcome
+
+
+def _own_peak_mb(path: str, usage: resource.struct_rusage) -> float:
+    """The child's peak (its own VmHWM, or its workers') as it wrote it at exit; else ru_maxrss."""
+    try:
+        with open(path, encoding="ascii") as handle:
+            kilobytes = int(handle.read() or 0)
+    except (OSError, ValueError):
+        kilobytes = 0
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return (kilobytes or usage.ru_maxrss) / 1024
 
 
 def _wait(pid: int, deadline: float) -> tuple[int | None, resource.struct_rusage | None]:
