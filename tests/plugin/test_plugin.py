@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -61,17 +62,24 @@ def test_endpoint_target_on_an_emulator_leaves_nothing(suite: pytest.Pytester, r
     assert not any(emulator_server.leftovers().values()), emulator_server.leftovers()
 
 
-def test_xdist_two_workers_unique_names(suite: pytest.Pytester, run, emulator_server) -> None:
+def test_xdist_two_workers_unique_names(
+    suite: pytest.Pytester, run, emulator_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the workers write their names here (globbing the whole base temp would also walk other
+    # tests' symlink loops and over-long paths)
+    names = tmp_path / "names"
+    names.mkdir()
+    monkeypatch.setenv("PROTON_TEST_NAMES_DIR", str(names))
     suite.makepyfile(
         test_many="""
-        import json, os, pytest
+        import json, os, pathlib, pytest
 
         @pytest.mark.parametrize("n", range(6))
         def test_env(n, proton_env, net, app, proton_service, tmp_path_factory):
             env = proton_env(net, basename="net-a")
             other = proton_env(net, basename="net-b")
             proton_service(app)
-            out = tmp_path_factory.getbasetemp().parent.parent / f"names-{os.getpid()}-{n}.json"
+            out = pathlib.Path(os.environ["PROTON_TEST_NAMES_DIR"]) / f"names-{os.getpid()}-{n}.json"
             out.write_text(json.dumps([os.environ.get("PYTEST_XDIST_WORKER"), env.name, net.name]))
         """
     )
@@ -79,7 +87,7 @@ def test_xdist_two_workers_unique_names(suite: pytest.Pytester, run, emulator_se
         "-p", "xdist.plugin", "-n", "2", "--proton-target", "endpoint", "--proton-endpoint-url", emulator_server.url
     )
     result.assert_outcomes(passed=6)
-    records = [json.loads(p.read_text()) for p in suite.path.parent.rglob("names-*.json")]
+    records = [json.loads(p.read_text()) for p in names.glob("names-*.json")]
     assert len(records) == 6
     workers = {worker for worker, _, _ in records}
     assert workers == {"gw0", "gw1"}
