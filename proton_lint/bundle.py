@@ -376,7 +376,7 @@ class Bundle:
         :func:`inferred_entries` reads from its folder, so that one broken file hides no other check.
         """
         entries = self.manifest_entries(rel)
-        if any(entry_engine(e) in ENGINES for e in entries) or not self.has(rel):
+        if any(names_known_engine(e) for e in entries) or not self.has(rel):
             return entries
         if rel not in self._inferred:
             self._inferred[rel] = inferred_entries(self, posixpath.dirname(rel))
@@ -384,7 +384,7 @@ class Bundle:
 
     def manifest_inferred(self, rel: str) -> bool:
         """The IaC entries of manifest ``rel`` were inferred from its folder (see :meth:`iac_entries`)."""
-        return self.has(rel) and not any(entry_engine(e) in ENGINES for e in self.manifest_entries(rel))
+        return self.has(rel) and not any(names_known_engine(e) for e in self.manifest_entries(rel))
 
     def engines(self) -> set[str]:
         """Every rendering engine of the bundle's IaC entries (legacy ``engine`` too; inferred for broken manifests)."""
@@ -408,6 +408,12 @@ _CFN_KEY = re.compile(r'^(?:AWSTemplateFormatVersion|Resources)\s*:|"(?:AWSTempl
 def entry_engine(entry: dict) -> Any:
     """The engine of a manifest entry: ``rendering_engine``, or the legacy ``engine``."""
     return entry.get("rendering_engine", entry.get("engine"))
+
+
+def names_known_engine(entry: dict) -> bool:
+    """The entry names an engine Proton knows (a list or a mapping where a name belongs names none)."""
+    engine = entry_engine(entry)
+    return isinstance(engine, str) and engine in ENGINES
 
 
 def inferred_entries(bundle: Bundle, folder: str) -> list[dict]:

@@ -73,12 +73,20 @@ class YamlDocument:
         path = tuple(path)
         while True:
             if key and path in self.key_nodes:
-                return _span(self.key_nodes[path])
+                return self._within(_span(self.key_nodes[path]))
             if path in self.value_nodes:
-                return _span(self.value_nodes[path])
+                return self._within(_span(self.value_nodes[path]))
             if not path:
                 return Span(1, 1)
             path = path[:-1]
+
+    def _within(self, span: Span) -> Span:
+        """``span``, moved back onto the file's last line when a node ends the file (an empty or
+        ``...``-terminated document starts past its last line)."""
+        last = max(self.text.count("\n") + (not self.text.endswith("\n")), 1)
+        if span.line <= last:
+            return span
+        return Span(last, 1)
 
     def paths_starting_on(self, line: int) -> list[Path]:
         """Logical paths whose key (or, for list items, value) starts on ``line``."""

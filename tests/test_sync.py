@@ -449,7 +449,7 @@ sync:
 def test_ops_yaml_errors_and_missing_sync(linter: Linter, tree) -> None:
     root = tree({"a/proton-ops.yaml": "sync: [\n", "b/proton-ops.yaml": "Sync:\n  services: {}\n"})
     found = [f for f in lint(linter, root) if f.rule == "PL712"]
-    assert [(f.path.split("/t/")[-1], f.line) for f in found] == [("a/proton-ops.yaml", 2), ("b/proton-ops.yaml", 1)]
+    assert [(f.path.split("/t/")[-1], f.line) for f in found] == [("a/proton-ops.yaml", 1), ("b/proton-ops.yaml", 1)]
     assert "invalid YAML" in found[0].message and "lower case" in found[1].message
 
 
