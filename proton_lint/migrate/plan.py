@@ -136,7 +136,10 @@ def _tag(tags: dict[str, str], key: str) -> str | None:
 
 
 def tagged_for(stack: Stack, kind: str, arn: str) -> bool:
-    """Whether the stack carries Proton's tags for the resource ``arn`` of ``kind``."""
+    """Whether the stack carries Proton's tags for the resource ``arn`` of ``kind`` (a pipeline's
+    stack is tagged with its service's ARN)."""
+    if kind == SERVICE_PIPELINE:
+        arn = arn.removesuffix("/pipeline")
     if _tag(stack.tags, IDENTIFYING_TAG[kind]) != arn:
         return False
     if kind == ENVIRONMENT:
@@ -305,7 +308,7 @@ def _locate(step: Step, given: str | None, aws: Aws) -> None:
         return
     step.stack_name, step.stack_exists, step.found_by = new_stack_name(step.label), False, "new"
     step.note = (
-        f"no stack tagged proton:{IDENTIFYING_TAG[step.kind]}={step.arn} nor named "
+        f"no stack tagged proton:{IDENTIFYING_TAG[step.kind]}={step.arn.removesuffix('/pipeline')} nor named "
         f"AWSProton-{step.label}-cloudformation-*: --apply creates {step.stack_name}; "
         "if Proton deployed this resource, name its stack with 'stack:'"
     )

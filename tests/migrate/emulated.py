@@ -80,7 +80,9 @@ def publish(emu: Emulator, folder: Path, kind: str, **version: Any) -> None:
         f"{name} registration",
     )
     assert seen["status"] == "DRAFT", seen
-    getattr(proton, f"update_{noun}_version")(templateName=name, majorVersion=major, minorVersion=minor, status="PUBLISHED")
+    getattr(proton, f"update_{noun}_version")(
+        templateName=name, majorVersion=major, minorVersion=minor, status="PUBLISHED"
+    )
 
 
 def deploy_environment(emu: Emulator, name: str, spec: str) -> dict:
