@@ -67,10 +67,7 @@ def publish(emu: Emulator, folder: Path, kind: str, **version: Any) -> None:
     name = bundle.logical_name
     source = {"s3": bundle_upload.upload(s3, BUCKET, bundle, name)}
     noun = f"{kind}_template"
-    if kind == "service":
-        getattr(proton, f"create_{noun}")(name=name)
-    else:
-        getattr(proton, f"create_{noun}")(name=name)
+    getattr(proton, f"create_{noun}")(name=name)
     created = getattr(proton, f"create_{noun}_version")(templateName=name, source=source, **version)
     key = "environmentTemplateVersion" if kind == "environment" else "serviceTemplateVersion"
     major, minor = created[key]["majorVersion"], created[key]["minorVersion"]

@@ -20,6 +20,11 @@ spec:
 """
 
 
+def _results(stdout: str) -> list[str]:
+    """What each step ended as (``[2/4] service_instance/orders/one: unchanged``)."""
+    return [line.rsplit(": ", 1)[1] for line in stdout.splitlines() if line.startswith("[") and "stack " not in line]
+
+
 def _physical_ids(cloudformation: Any, stack: str) -> dict[str, str]:
     resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
     return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
@@ -62,7 +67,7 @@ def test_plan_apply_and_refused_replacement(world: World, tmp_path: Path) -> Non
     before = {s["stack_name"]: _physical_ids(cloudformation, s["stack_name"]) for s in steps}
     code, stdout, stderr = world.migrate(inventory, out, "--apply")
     assert code == 0, stderr
-    results = [line.rsplit(": ", 1)[1] for line in stdout.splitlines() if line.startswith("[") and "stack " not in line]
+    results = _results(stdout)
     assert len(results) == 4 and all(r == "unchanged" or r.startswith("updated") for r in results), stdout
     assert {name: _physical_ids(cloudformation, name) for name in before} == before
 
