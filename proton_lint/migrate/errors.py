@@ -13,4 +13,4 @@ class MigrateError(Exception):
 
 
 def needs_boto3() -> MigrateError:
-    return MigrateError("proton-lint migrate talks to CloudFormation through boto3: pip install boto3")
+    return MigrateError("it talks to CloudFormation through boto3, which is not installed: pip install boto3")
