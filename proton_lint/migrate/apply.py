@@ -10,6 +10,7 @@ plan with CloudFormation's reason; a rerun after a fix finds the finished steps 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -96,7 +97,7 @@ class Applier:
             for p in stack.parameters
             if p in (new.get("Parameters") or {})
         ]
-        change_set = f"proton-lint-migrate-{int(time.time())}"
+        change_set = f"proton-lint-migrate-{uuid.uuid4().hex[:12]}"
         with aws_errors(f"{step.id}: creating a change set for stack {name}"):
             created = self.cfn.create_change_set(
                 StackName=name,

@@ -64,12 +64,19 @@ def test_plan_apply_and_refused_replacement(world: World, tmp_path: Path) -> Non
     assert "| 1 | `environment/dev` |" in (out / "README.md").read_text()
 
     # step 4: --apply leaves every stack updated or unchanged, every resource with its physical ID
+    # (instance one's memory changes in its spec: an update in place)
+    spec = tmp_path / "specs" / "orders.yaml"
+    spec.write_text(spec.read_text().replace("lambda_memory: 512", "lambda_memory: 1024"))
     before = {s["stack_name"]: _physical_ids(cloudformation, s["stack_name"]) for s in steps}
     code, stdout, stderr = world.migrate(inventory, out, "--apply")
     assert code == 0, stderr
-    results = _results(stdout)
-    assert len(results) == 4 and all(r == "unchanged" or r.startswith("updated") for r in results), stdout
+    assert _results(stdout) == ["unchanged", "updated (1 resource change)", "unchanged", "unchanged"], stdout
     assert {name: _physical_ids(cloudformation, name) for name in before} == before
+    functions = world.emu.client("lambda").list_functions()["Functions"]
+    assert {f["FunctionName"]: f["MemorySize"] for f in functions}["orders-one"] == 1024
+    code, stdout, stderr = world.migrate(inventory, out, "--apply")  # a rerun has nothing left to do
+    assert code == 0, stderr
+    assert _results(stdout) == ["unchanged"] * 4, stdout
 
     # step 5: a spec input that forces a replacement is refused without --allow-replacement
     (tmp_path / "specs" / "dev.yaml").write_text(ENV_SPEC_NEW_CIDR)
@@ -80,7 +87,8 @@ def test_plan_apply_and_refused_replacement(world: World, tmp_path: Path) -> Non
     assert 'VPC (AWS::EC2::VPC): CidrBlock changes from "10.1.0.0/16" to "10.9.0.0/16"' in stderr
     assert "--allow-replacement" in stderr and "Traceback" not in stderr
     assert cloudformation.get_template(StackName=steps[0]["stack_name"])["TemplateBody"] == template_before
-    assert [c for c in cloudformation.list_change_sets(StackName=steps[0]["stack_name"]).get("Summaries", [])] == []
+    summaries = cloudformation.list_change_sets(StackName=steps[0]["stack_name"]).get("Summaries", [])
+    assert [c for c in summaries if c["StackName"] == steps[0]["stack_name"]] == []  # the refused one is deleted
     assert {name: _physical_ids(cloudformation, name) for name in before} == before
 
 
