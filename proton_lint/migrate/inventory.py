@@ -122,10 +122,7 @@ def _shape_problems(path: Path, doc: Any) -> list[tuple[int, str]]:
 
 def load(path: Path) -> Inventory:
     """Read and check the inventory at ``path``; InventoryError listing every problem at its file:line."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InventoryError(f"{path}: cannot read the inventory ({error.strerror or error})") from None
+    data = _read(path)
     doc = parse_yaml(data)
     if doc.problems:
         first = doc.problems[0]
@@ -134,12 +131,37 @@ def load(path: Path) -> Inventory:
         raise InventoryError(f"{path}:1:1: the inventory must be a mapping with 'repository:' (see the README)")
     problems = _shape_problems(path, doc)
     if problems:
-        raise InventoryError("\n".join(text for _, text in sorted(problems)))
+        raise InventoryError(_listed([text for _, text in sorted(problems)]))
     inventory = _build(path, doc)
     problems = _meaning_problems(inventory)
     if problems:
-        raise InventoryError("\n".join(problems))
+        raise InventoryError(_listed(problems))
     return inventory
+
+
+#: problems shown at most; the rest are counted
+SHOWN = 50
+
+
+def _listed(problems: list[str]) -> str:
+    more = len(problems) - SHOWN
+    return "\n".join(problems[:SHOWN] + ([f"... and {more} more problems"] if more > 0 else []))
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes, refused unread past ``limits.inventory-size``."""
+    from proton_lint import budgets
+
+    limit = budgets.current().inventory_size
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InventoryError(
+                f"{path}: {size} bytes is more than an inventory holds (limits.inventory-size is {limit})"
+            )
+        return path.read_bytes()
+    except OSError as error:
+        raise InventoryError(f"{path}: cannot read the inventory ({error.strerror or error})") from None
 
 
 def _build(path: Path, doc: Any) -> Inventory:

@@ -96,6 +96,11 @@ class ServiceSpec:
 
 
 def _document(path: Path) -> Any:
+    from proton_lint import budgets
+
+    limit = budgets.current().spec_size
+    if path.stat().st_size > limit:
+        raise MigrateError(f"{path}: more than {limit} bytes, refused unparsed (limits.spec-size)")
     doc = parse_yaml(path.read_bytes())
     if doc.problems:
         first = doc.problems[0]
