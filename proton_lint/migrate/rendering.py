@@ -91,7 +91,7 @@ def _gather(step: Step, plan: Plan, upstream: Upstream) -> tuple[RenderValues, R
     if step.kind == COMPONENT:
         return _component(step, plan, env_values, service), reads
     component = None
-    if step.component is not None:
+    if step.component is not None and _read_names(step.source.text(), "service_instance", "components"):
         outputs = upstream.of_step(f"component/{step.component}")
         if outputs is None:
             return Pending(f"component/{step.component}")

@@ -130,3 +130,32 @@ def test_brand_new_environment_and_service_are_created_in_order(world: World, tm
     code, stdout, stderr = world.migrate(inventory, out, "--apply")
     assert code == 0, stderr
     assert stdout.count(": unchanged") == 4, stdout
+
+
+def test_a_directly_defined_component_goes_between_its_environment_and_its_instance(
+    world: World, tmp_path: Path
+) -> None:
+    cloudformation = world.cloudformation()
+    inventory = write_inventory(tmp_path)
+    inventory.write_text(
+        inventory.read_text().replace(
+            "components: []\n",
+            "components:\n  - name: cache\n    environment: dev\n    template: component-templates/cache-component\n"
+            "    service: orders\n    instance: one\n",
+        )
+    )
+    out = tmp_path / "out"
+    code, _, stderr = world.migrate(inventory, out)
+    assert code == 0, stderr
+    steps = json.loads((out / "plan.json").read_text())["steps"]
+    assert [s["id"] for s in steps][:3] == ["environment/dev", "component/cache", "service_instance/orders/one"]
+    component, instance = steps[1], steps[2]
+    assert component["depends_on"] == ["environment/dev"]
+    assert component["stack_name"] == "AWSProton-component-cache-migrate" and component["stack_exists"] is False
+    assert instance["depends_on"] == ["environment/dev", "component/cache"]
+    assert instance["template"] is not None  # its template does not read the component's outputs
+    env_outputs = _outputs(cloudformation, steps[0]["stack_name"])
+    text = (out / component["template"]).read_text()
+    assert f"VpcId: '{env_outputs['VpcId']}'" in text
+    assert "CacheNodeType: 'cache.t4g.micro'" in text  # the instance's input (its schema's default)
+    assert "Redis access for one" in text
