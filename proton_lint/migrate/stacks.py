@@ -41,9 +41,12 @@ class Stack:
 def aws_errors(doing: str) -> Iterator[None]:
     """Turn boto3's failures into a MigrateError naming what was being done."""
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError, ProfileNotFound
+    from botocore.parsers import ResponseParserError
 
     try:
         yield
+    except ResponseParserError:
+        raise MigrateError(f"{doing}: the endpoint answered with something that is not an AWS response") from None
     except ClientError as error:
         details = error.response.get("Error", {})
         raise MigrateError(f"{doing}: {details.get('Code', 'Error')}: {details.get('Message', '')}") from None

@@ -68,10 +68,12 @@ def test_plan_apply_and_refused_replacement(world: World, tmp_path: Path) -> Non
     spec = tmp_path / "specs" / "orders.yaml"
     spec.write_text(spec.read_text().replace("lambda_memory: 512", "lambda_memory: 1024"))
     before = {s["stack_name"]: _physical_ids(cloudformation, s["stack_name"]) for s in steps}
+    tags = {s["StackName"]: s["Tags"] for s in cloudformation.describe_stacks()["Stacks"]}
     code, stdout, stderr = world.migrate(inventory, out, "--apply")
     assert code == 0, stderr
     assert _results(stdout) == ["unchanged", "updated (1 resource change)", "unchanged", "unchanged"], stdout
     assert {name: _physical_ids(cloudformation, name) for name in before} == before
+    assert {s["StackName"]: s["Tags"] for s in cloudformation.describe_stacks()["Stacks"]} == tags  # tags kept
     functions = world.emu.client("lambda").list_functions()["Functions"]
     assert {f["FunctionName"]: f["MemorySize"] for f in functions}["orders-one"] == 1024
     code, stdout, stderr = world.migrate(inventory, out, "--apply")  # a rerun has nothing left to do
