@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,10 @@ def test_plan_apply_and_refused_replacement(world: World, tmp_path: Path) -> Non
     for instance in steps[1:3]:
         text = (out / instance["template"]).read_text()
         assert f"'{env_outputs['VpcId']}'" in text and f"'{env_outputs['SubnetIds']}'" in text
-    assert "AWSProton-dev-cloudformation--" in (out / "deploy.sh").read_text()
+    script = (out / "deploy.sh").read_text()
+    assert "cfn deploy \\\n  --stack-name AWSProton-dev-cloudformation--" in script
+    assert "--tags proton:environment=arn:aws:proton:us-east-1:123456789012:environment/dev" in script
+    assert subprocess.run(["sh", "-n", str(out / "deploy.sh")], check=False).returncode == 0
     assert "| 1 | `environment/dev` |" in (out / "README.md").read_text()
 
     # step 4: --apply leaves every stack updated or unchanged, every resource with its physical ID
@@ -110,6 +114,7 @@ def test_brand_new_environment_and_service_are_created_in_order(world: World, tm
     assert steps[0]["template"] is not None
     assert all(s["template"] is None for s in steps[1:])  # they read outputs no stack has yet
     assert "rerun proton-lint migrate" in (out / "deploy.sh").read_text()
+    assert subprocess.run(["sh", "-n", str(out / "deploy.sh")], check=False).returncode == 0
 
     code, stdout, stderr = world.migrate(inventory, out, "--apply")
     assert code == 0, stderr
