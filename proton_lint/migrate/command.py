@@ -86,6 +86,8 @@ def migrate(args: argparse.Namespace, out: TextIO) -> None:
     for step in plan.steps:
         state = {True: "exists", False: "new", None: "terraform"}[step.stack_exists]
         out.write(f"  {step.id}: {step.stack_name or '-'} ({state}) {step.template or 'pending'}\n")
+        if step.note:
+            out.write(f"    note: {step.note}\n")
     if not args.apply:
         return
     try:
