@@ -53,6 +53,8 @@ class Budgets:
     #: resources one emulator deployment may simulate because moto failed on them while making the
     #: stack (each costs another attempt at the whole stack; types moto lacks cost nothing and do not count)
     simulated_resources: int = 25
+    #: bytes a ``proton-lint migrate`` inventory may have before it is refused unparsed
+    inventory_size: int = 2_000_000
 
     @classmethod
     def config_keys(cls) -> tuple[str, ...]:

@@ -119,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--force", action="store_true", help="replace the output folder if it is not empty")
     render.add_argument("--repo", type=Path, metavar="DIR", help="the repository, for compatible environments")
 
+    from proton_lint.migrate.command import add_arguments as add_migrate_arguments
+
+    add_migrate_arguments(commands)
+
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     rules.add_argument("--rules", type=Path, action="append", metavar="DIR", help="include a local rule pack")
@@ -325,6 +329,10 @@ def _dispatch(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         from proton_lint.render_command import run_render
 
         return run_render(args, out, err)
+    if args.command == "migrate":
+        from proton_lint.migrate.command import run_migrate
+
+        return run_migrate(args, out, err)
     return run_rule(args, out, err)
 
 

@@ -18,6 +18,12 @@ Found by the pytest_proton examples suite (issue 6), whose ``vpc-env`` is a plai
   padding``): any update of such a function fails. moto's own create converts the text into a
   zip first; the update is wrapped to do the same, then calls moto's.
 
+* A change set that moto executes (``ExecuteChangeSet``) changes the stack's resources but not its
+  outputs: they keep the values of the template before (or stay empty after a ``CREATE`` change
+  set). The stack's template and outputs are read again from the change set's template, as
+  CloudFormation does. (moto's change sets also leave out ``Replacement`` and ``Details``:
+  ``proton_lint.migrate.replacement`` works replacement out when they are absent.)
+
 The first two are added only where moto defines nothing, so a moto release that implements them
 wins; the Lambda wrapper only rewrites its argument.
 
@@ -239,6 +245,20 @@ def _accept_double_hyphen_target_groups(backend: Any) -> None:
     backend.create_target_group = create_target_group
 
 
+def _wrap_change_set_apply(change_set_class: Any) -> None:
+    original = change_set_class.apply
+
+    def apply_change_set(self: Any) -> None:
+        original(self)
+        stack = self.stack
+        stack.template = self.template
+        stack._parse_template()  # moto's own way to read a template into the stack
+        stack.output_map = stack._create_output_map()
+
+    apply_change_set.pytest_proton_wrapped = True  # type: ignore[attr-defined]
+    change_set_class.apply = apply_change_set
+
+
 def apply() -> None:
     """Add the missing handlers once (idempotent)."""
     global _applied
@@ -264,4 +284,8 @@ def apply() -> None:
         VPC.update_from_cloudformation_json = classmethod(_vpc_update)  # type: ignore[method-assign,assignment]
     if not getattr(LambdaFunction.update_from_cloudformation_json, "pytest_proton_wrapped", False):
         _wrap_lambda_update(LambdaFunction)
+    from moto.cloudformation.models import ChangeSet
+
+    if not getattr(ChangeSet.apply, "pytest_proton_wrapped", False):
+        _wrap_change_set_apply(ChangeSet)
     _applied = True

@@ -27,14 +27,18 @@ emulator's clock).
   test hook supplies their outputs (provisioners.set_codebuild_hook).
 * :func:`destroy` deletes the resource's stacks.
 
-Naming (a documented choice where Proton's own is not known): stacks are
-``AWSProton-<label>-cloudformation-<12 characters from the resource ARN>``, the label being the
-environment name, ``<service>-<instance>`` or ``<service>-pipeline``; like Proton's, they keep
-uppercase letters (names CloudFormation generates from them are lowercased where the service needs
-it, as for ECR repositories: cfn_template.cfn_defaults); stacks carry the tags
-``aws:proton:template`` (template ARN), ``aws:proton:environment``, ``aws:proton:service``,
-``aws:proton:service-instance`` (the resource ARNs that apply) and the Proton resource's own tags
-(a service instance and pipeline also their service's).
+Naming and tags, as far as public sources show what Proton did (README "Leaving Proton" lists them):
+stacks are ``AWSProton-<label>-cloudformation--<15 capital letters>``, the label being the
+environment name, ``<service>-<instance>`` or, for a pipeline, the service name; Proton's suffix
+looked random, the emulator's is derived from the resource ARN (stable across runs); Proton's
+truncation of long labels is not known, so labels are kept whole. Like Proton's, names keep uppercase
+letters (names CloudFormation generates from them are lowercased where the service needs it, as
+for ECR repositories: cfn_template.cfn_defaults). Stacks carry the propagated form of Proton's AWS
+managed tags, ``proton:template`` (template ARN), ``proton:environment``, ``proton:service``,
+``proton:service-instance`` (the resource ARNs that apply; ``proton:component`` for a component is
+the emulator's own choice), and the Proton resource's own tags (a service instance and pipeline also
+their service's). ``GetTemplate`` returns the rendered template, as Proton submitted it, while moto
+runs the prepared one (see :func:`provision`).
 """
 
 from __future__ import annotations
@@ -201,10 +205,11 @@ def _raise_first(problems: list[str], what: str) -> None:
 
 # -- deploying -------------------------------------------------------------------------------------
 def _stack_name(label: str, arn: str) -> str:
-    suffix = hashlib.sha256(arn.encode()).hexdigest()[:12].upper()
+    digest = hashlib.sha256(arn.encode()).digest()
+    suffix = "".join(chr(ord("A") + byte % 26) for byte in digest[:15])
     clean = re.sub(r"[^A-Za-z0-9-]+", "-", label).strip("-") or "resource"
     head = "AWSProton-"
-    tail = f"-cloudformation-{suffix}"
+    tail = f"-cloudformation--{suffix}"
     return head + clean[: 128 - len(head) - len(tail)] + tail
 
 
@@ -214,18 +219,18 @@ def _stack_target(backend: ProtonBackend, target: rendering.Target, template_arn
         tags.update(backend.tags.get(target.service.arn))
     tags.update(backend.tags.get(target.resource.arn))
     if template_arn is not None:
-        tags["aws:proton:template"] = template_arn
+        tags["proton:template"] = template_arn
     if target.environment is not None:
-        tags["aws:proton:environment"] = target.environment.arn
+        tags["proton:environment"] = target.environment.arn
     if target.service is not None:
-        tags["aws:proton:service"] = target.service.arn
+        tags["proton:service"] = target.service.arn
     if target.kind == rendering.SERVICE_INSTANCE:
-        tags["aws:proton:service-instance"] = target.resource.arn
+        tags["proton:service-instance"] = target.resource.arn
         label = f"{target.service.name}-{target.resource.name}"
     elif target.kind == rendering.SERVICE_PIPELINE:
-        label = f"{target.service.name}-pipeline"
+        label = target.service.name
     elif target.kind == rendering.COMPONENT:
-        tags["aws:proton:component"] = target.resource.arn
+        tags["proton:component"] = target.resource.arn
         label = f"component-{target.resource.name}"
     else:
         label = target.resource.name
@@ -340,6 +345,7 @@ def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
             records[target.resource.arn] = ResourceStack(stack_target, provisioner=provisioner.name)
         return _failed(f"{applied} (template {rel})")
     stack, prepared = applied
+    _keep_rendered_template(provisioner, stack_target, result.text or "")
     _remember(records, target, stack_target, inputs, prepared.body, prepared.simulated, provisioner.name)
     return DeploymentOutcome(
         SUCCEEDED,
@@ -347,6 +353,19 @@ def deploy(backend: ProtonBackend, deployment: Any) -> DeploymentOutcome:
         outputs=stack.outputs,
         provisioned_resources=stack.resources + simulated_entries(prepared.simulated),
     )
+
+
+def _keep_rendered_template(provisioner: provisioners.Provisioner, stack_target: StackTarget, text: str) -> None:
+    """Let moto's ``GetTemplate`` return the rendered template, what Proton gave CloudFormation, rather
+    than the prepared one moto runs (a real stack returns what it was given)."""
+    if provisioner.name != "moto":
+        return
+    from moto.cloudformation.models import cloudformation_backends
+
+    backend = cloudformation_backends[stack_target.account_id][stack_target.region]
+    for stack in backend.stacks.values():
+        if stack.name == stack_target.stack_name:
+            stack.template = text
 
 
 def _template_error(error: cfn_template.TemplateError, result: Any, rel: str) -> str:

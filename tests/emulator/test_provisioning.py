@@ -138,8 +138,8 @@ def test_environment_stack_outputs_resources_and_tags(proton: Any, s3: Any, clou
     (stack,) = cloudformation.describe_stacks()["Stacks"]
     assert stack["StackName"].startswith("AWSProton-dev-cloudformation-")
     tags = {t["Key"]: t["Value"] for t in stack["Tags"]}
-    assert tags["aws:proton:environment"] == env["arn"]
-    assert tags["aws:proton:template"].endswith(":environment-template/net")
+    assert tags["proton:environment"] == env["arn"]
+    assert tags["proton:template"].endswith(":environment-template/net")
 
 
 def test_spec_is_validated_at_call_time(proton: Any, s3: Any) -> None:
