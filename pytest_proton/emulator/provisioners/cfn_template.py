@@ -401,6 +401,7 @@ def coerce(template: dict[str, Any], region: str) -> dict[str, Any]:
 
 # -- what CloudFormation's handlers fill in and moto's do not ----------------------------------------
 _ECR_NAME_LENGTH = 256
+_SEPARATOR_RUN = re.compile(r"[-_.]{2,}")
 
 
 def generated_name(stack_name: str, logical_id: str, limit: int = 256) -> str:
@@ -426,7 +427,8 @@ def _with_defaults(name: str, body: Any, stack_name: str) -> Any:
     properties = body.get("Properties") if isinstance(body, dict) else None
     type_name = body.get("Type") if isinstance(body, dict) else None
     if type_name == "AWS::ECR::Repository" and "RepositoryName" not in (properties or {}):
-        generated = generated_name(stack_name, name, _ECR_NAME_LENGTH).lower()
+        # ECR takes lowercase names with single separators; Proton's stack names hold "--"
+        generated = _SEPARATOR_RUN.sub("-", generated_name(stack_name, name, _ECR_NAME_LENGTH).lower())
         return {**body, "Properties": {**(properties or {}), "RepositoryName": generated}}
     if type_name == "AWS::EC2::SecurityGroup" and isinstance(properties, dict):
         rules = properties.get("SecurityGroupIngress")
